@@ -1,0 +1,16 @@
+// Sub-command registration for the mxlab CLI: each area adds its commands to the one CLI11 app.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <string>
+
+namespace mxlab::cli {
+
+// Data directory: --data-dir, else $MXLAB_DATA, else the build-time default (../shared/data).
+std::filesystem::path data_dir(const std::string& flag_value);
+
+void add_formats_command(CLI::App& app);
+void add_quantize_command(CLI::App& app);
+void add_model_commands(CLI::App& app);  // tokenize, generate, eval (model/)
+
+}  // namespace mxlab::cli

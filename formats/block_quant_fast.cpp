@@ -1,0 +1,136 @@
+// Fast fake quantization: an AVX2 kernel for the OCP MX family, bit-exact with the reference codecs.
+//
+// Per block: amax from the integer view of |x| (NaN/Inf detected as exponent all ones), X from its exponent
+// bits. Per element (float32, every step exact; see the notes at each line):
+//   v = (|x| * 2^-X) * 2^frac        element-domain magnitude (exact, or < 2^-120 which rounds to 0 anyway)
+//   e = max(exponent(v), emin)       INT elements use emin = M, i.e. a fixed step of 1
+//   r = v * 2^(M - e)                magnitude in units of the element step (exact)
+//   n = round(r)                     per rounding mode; q = min(n * 2^(e - M), max_normal)
+//   out = sign | (q * 2^-frac) * 2^X (exact: every MX value is a float32)
+#include <immintrin.h>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+#include "formats/block_codecs.hpp"
+#include "formats/packed.hpp"
+
+namespace mxlab::codecs {
+
+void fake_quant_by_reference(const FormatTraits& t, std::span<const float> in, std::span<float> out,
+                             const QuantConfig& cfg) {
+  decode(encode_ref(t.id, in, cfg), out);
+}
+
+namespace {
+
+float pow2f(int k) {  // 2^k for k in [-149, 127], exact (subnormal below -126)
+  return k >= -126 ? std::bit_cast<float>(static_cast<std::uint32_t>(k + 127) << 23)
+                   : std::bit_cast<float>(1u << (k + 149));
+}
+
+struct Kernel {
+  int emin, mbits, frac_bits, scale_emax;
+  float max_normal;
+  bool signed_zero;  // FP elements keep -0; two's complement INT elements have no -0
+  Round round;
+  std::uint32_t key;
+};
+
+// Shared exponent X of a block from the largest |x| bit pattern; false when the block holds NaN/Inf.
+bool shared_exponent(const float* x, std::size_t n, int scale_emax, int& X) {
+  const __m256i absmask = _mm256_set1_epi32(0x7fffffff);
+  __m256i vmax = _mm256_setzero_si256();
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    vmax = _mm256_max_epu32(vmax, _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + i)), absmask));
+  alignas(32) std::uint32_t lanes[8];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), vmax);
+  std::uint32_t m = *std::max_element(lanes, lanes + 8);
+  for (; i < n; ++i) m = std::max(m, std::bit_cast<std::uint32_t>(x[i]) & 0x7fffffffu);
+  if (m >= 0x7f800000u) return false;
+  int log2_amax;
+  if (m == 0) { X = -127; return true; }
+  if (m >= 0x00800000u) log2_amax = static_cast<int>(m >> 23) - 127;
+  else log2_amax = (31 - std::countl_zero(m)) - 149;  // float32 subnormal
+  X = std::clamp(log2_amax - scale_emax, -127, 127);
+  return true;
+}
+
+__m256 round_lanes(__m256 r, const Kernel& k, std::uint32_t first_index) {
+  switch (k.round) {
+    case Round::even: return _mm256_round_ps(r, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    case Round::floor: return _mm256_round_ps(r, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+    case Round::nearest: {
+      const __m256 t = _mm256_round_ps(r, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+      const __m256 up = _mm256_cmp_ps(_mm256_sub_ps(r, t), _mm256_set1_ps(0.5f), _CMP_GE_OQ);
+      return _mm256_add_ps(t, _mm256_and_ps(up, _mm256_set1_ps(1.0f)));
+    }
+    case Round::stochastic: {
+      const __m256 t = _mm256_round_ps(r, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+      const __m256 thr = _mm256_floor_ps(_mm256_mul_ps(_mm256_sub_ps(r, t), _mm256_set1_ps(16777216.0f)));
+      // stochastic_u24 in 8 lanes: mix32(index ^ key) >> 8
+      __m256i h = _mm256_xor_si256(_mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(first_index)),
+                                                    _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)),
+                                   _mm256_set1_epi32(static_cast<int>(k.key)));
+      h = _mm256_xor_si256(h, _mm256_srli_epi32(h, 16));
+      h = _mm256_mullo_epi32(h, _mm256_set1_epi32(static_cast<int>(0x85ebca6bu)));
+      h = _mm256_xor_si256(h, _mm256_srli_epi32(h, 13));
+      h = _mm256_mullo_epi32(h, _mm256_set1_epi32(static_cast<int>(0xc2b2ae35u)));
+      h = _mm256_xor_si256(h, _mm256_srli_epi32(h, 16));
+      const __m256 u = _mm256_cvtepi32_ps(_mm256_srli_epi32(h, 8));  // exact: < 2^24
+      const __m256 up = _mm256_cmp_ps(u, thr, _CMP_LT_OQ);
+      return _mm256_add_ps(t, _mm256_and_ps(up, _mm256_set1_ps(1.0f)));
+    }
+  }
+  return r;
+}
+
+void quantize_lanes(const float* x, float* y, int count, int X, const Kernel& k, std::uint32_t first_index) {
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(count), lane);
+  const __m256 xs = _mm256_maskload_ps(x, mask);
+  const __m256 signbit = _mm256_set1_ps(-0.0f);
+  const __m256 sign = _mm256_and_ps(xs, signbit);
+  const __m256 a = _mm256_andnot_ps(signbit, xs);
+  const __m256 v = _mm256_mul_ps(_mm256_mul_ps(a, _mm256_set1_ps(pow2f(-X))), _mm256_set1_ps(pow2f(k.frac_bits)));
+  // e = max(exponent(v), emin); 2^(M - e) and 2^(e - M) built from exponent bits.
+  const __m256i e = _mm256_max_epi32(_mm256_sub_epi32(_mm256_srli_epi32(_mm256_castps_si256(v), 23), _mm256_set1_epi32(127)),
+                                     _mm256_set1_epi32(k.emin));
+  const __m256i bias = _mm256_set1_epi32(127);
+  const __m256 to_step = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(bias, _mm256_sub_epi32(_mm256_set1_epi32(k.mbits), e)), 23));
+  const __m256 from_step = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(bias, _mm256_sub_epi32(e, _mm256_set1_epi32(k.mbits))), 23));
+  const __m256 n = round_lanes(_mm256_mul_ps(v, to_step), k, first_index);
+  const __m256 q = _mm256_min_ps(_mm256_mul_ps(n, from_step), _mm256_set1_ps(k.max_normal));
+  __m256 out = _mm256_mul_ps(_mm256_mul_ps(q, _mm256_set1_ps(pow2f(-k.frac_bits))), _mm256_set1_ps(pow2f(X)));
+  const __m256 keep_sign = k.signed_zero ? sign : _mm256_and_ps(sign, _mm256_cmp_ps(q, _mm256_setzero_ps(), _CMP_NEQ_OQ));
+  _mm256_maskstore_ps(y, mask, _mm256_or_ps(out, keep_sign));
+}
+
+}  // namespace
+
+void fake_quant_fast_mx(const FormatTraits& t, std::span<const float> in, std::span<float> out, const QuantConfig& cfg) {
+  const ElemSpec& e = t.element();
+  const Kernel k{e.is_int ? e.mbits : e.emin, e.mbits, t.frac_bits, t.scale_emax(),
+                 static_cast<float>(e.max_normal), !e.is_int, cfg.round, stochastic_key(cfg.seed)};
+  const std::size_t block = static_cast<std::size_t>(resolve_block(t, cfg));
+  const std::size_t n = in.size(), nb = (n + block - 1) / block;
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+#pragma omp parallel for schedule(static) if (n >= (1u << 18))
+  for (std::size_t b = 0; b < nb; ++b) {
+    const std::size_t first = b * block, len = std::min(block, n - first);
+    const float* x = in.data() + first;
+    float* y = out.data() + first;
+    int X;
+    if (!shared_exponent(x, len, k.scale_emax, X)) { std::fill(y, y + len, nan); continue; }
+    for (std::size_t i = 0; i < len; i += 8)
+      quantize_lanes(x + i, y + i, static_cast<int>(std::min<std::size_t>(8, len - i)), X, k,
+                     static_cast<std::uint32_t>(cfg.index_base + first + i));
+  }
+}
+
+}  // namespace mxlab::codecs

@@ -1,0 +1,149 @@
+// The traits table: every block format mxlab knows, in enum order, and the dispatch that reads it.
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "formats/block_codecs.hpp"
+#include "formats/format.hpp"
+
+namespace mxlab {
+namespace {
+using namespace codecs;
+constexpr auto kRef = fake_quant_by_reference;
+
+#define MX_ROW(id, elem, frac, summary) \
+  {Format::id, #id, Family::mx, Elem::elem, 32, ScaleType::e8m0, frac, summary, encode_mx, decode_mx, fake_quant_fast_mx}
+#define GROUP_ROW(id, family, elem, scale, enc, dec, summary) \
+  {Format::id, #id, Family::family, Elem::elem, 32, ScaleType::scale, 0, summary, enc, dec, kRef}
+
+const std::array<FormatTraits, kFormatCount> kFormats{{
+    MX_ROW(mxfp8_e4m3, e4m3, 0, "OCP MX FP8 E4M3, E8M0 scale per 32"),
+    MX_ROW(mxfp8_e5m2, e5m2, 0, "OCP MX FP8 E5M2, E8M0 scale per 32"),
+    MX_ROW(mxfp6_e3m2, e3m2, 0, "OCP MX FP6 E3M2, E8M0 scale per 32"),
+    MX_ROW(mxfp6_e2m3, e2m3, 0, "OCP MX FP6 E2M3, E8M0 scale per 32"),
+    MX_ROW(mxfp4_e2m1, e2m1, 0, "OCP MX FP4 E2M1, E8M0 scale per 32"),
+    MX_ROW(mxint8, int8, 6, "OCP MX INT8 (k/64, |k| <= 127), E8M0 scale per 32"),
+    MX_ROW(mxint6, int6, 4, "MX INT6 (k/16, |k| <= 31), E8M0 scale per 32"),
+    MX_ROW(mxint4, int4, 2, "MX INT4 (k/4, |k| <= 7), E8M0 scale per 32"),
+    MX_ROW(mxint2, int2, 0, "MX INT2 (|k| <= 1), E8M0 scale per 32"),
+    {Format::nvfp4, "nvfp4", Family::nvfp4, Elem::e2m1, 16, ScaleType::ue4m3, 0,
+     "NVFP4: E2M1, UE4M3 scale per 16, optional FP32 tensor scale", encode_nvfp4, decode_nvfp4, kRef},
+    GROUP_ROW(int8, int_group, int8, fp32, encode_int_group, decode_int_group, "INT8 symmetric, FP32 scale per group"),
+    GROUP_ROW(int6, int_group, int6, fp32, encode_int_group, decode_int_group, "INT6 symmetric, FP32 scale per group"),
+    GROUP_ROW(int4, int_group, int4, fp32, encode_int_group, decode_int_group, "INT4 symmetric, FP32 scale per group"),
+    GROUP_ROW(int2, int_group, int2, fp32, encode_int_group, decode_int_group, "INT2 symmetric, FP32 scale per group"),
+    GROUP_ROW(int8_asym, int_asym, int8, fp32_zero, encode_int_asym, decode_int_asym, "UINT8 + zero point, FP32 scale per group"),
+    GROUP_ROW(int6_asym, int_asym, int6, fp32_zero, encode_int_asym, decode_int_asym, "UINT6 + zero point, FP32 scale per group"),
+    GROUP_ROW(int4_asym, int_asym, int4, fp32_zero, encode_int_asym, decode_int_asym, "UINT4 + zero point, FP32 scale per group"),
+    GROUP_ROW(int2_asym, int_asym, int2, fp32_zero, encode_int_asym, decode_int_asym, "UINT2 + zero point, FP32 scale per group"),
+    GROUP_ROW(fp8_e4m3, fp_group, e4m3, fp32, encode_fp_group, decode_fp_group, "FP8 E4M3, FP32 scale per group"),
+    GROUP_ROW(fp6_e3m2, fp_group, e3m2, fp32, encode_fp_group, decode_fp_group, "FP6 E3M2, FP32 scale per group"),
+    GROUP_ROW(fp6_e2m3, fp_group, e2m3, fp32, encode_fp_group, decode_fp_group, "FP6 E2M3, FP32 scale per group"),
+    GROUP_ROW(fp4_e2m1, fp_group, e2m1, fp32, encode_fp_group, decode_fp_group, "FP4 E2M1, FP32 scale per group (LLM-FP4)"),
+    GROUP_ROW(fp4_e1m2, fp_group, e1m2, fp32, encode_fp_group, decode_fp_group, "FP4 E1M2, FP32 scale per group (LLM-FP4)"),
+    GROUP_ROW(fp4_e3m0, fp_group, e3m0, fp32, encode_fp_group, decode_fp_group, "FP4 E3M0, FP32 scale per group (LLM-FP4)"),
+}};
+#undef MX_ROW
+#undef GROUP_ROW
+
+bool table_is_in_enum_order() {
+  for (int i = 0; i < kFormatCount; ++i)
+    if (static_cast<int>(kFormats[i].id) != i) return false;
+  return true;
+}
+}  // namespace
+
+int FormatTraits::scale_bits() const {
+  switch (scale) {
+    case ScaleType::e8m0:
+    case ScaleType::ue4m3: return 8;
+    case ScaleType::fp32: return 32;
+    case ScaleType::fp32_zero: return 40;
+  }
+  return 0;
+}
+std::size_t FormatTraits::block_bytes(int block) const {
+  return static_cast<std::size_t>(scale_bits() / 8) + (static_cast<std::size_t>(element().bits) * block + 7) / 8;
+}
+double FormatTraits::bits_per_weight(int block) const {
+  if (block <= 0) block = default_block;
+  return static_cast<double>(scale_bits() + element().bits * block) / block;
+}
+double FormatTraits::max_value() const { return std::ldexp(element().max_normal, -frac_bits); }
+int FormatTraits::scale_emax() const { return element().emax - frac_bits; }
+
+std::span<const FormatTraits> format_table() {
+  static const bool ok = table_is_in_enum_order();
+  if (!ok) throw std::logic_error("format table is out of enum order");
+  return kFormats;
+}
+const FormatTraits& traits(Format f) {
+  const auto i = static_cast<std::size_t>(f);
+  if (i >= kFormats.size()) throw std::invalid_argument("unknown format id " + std::to_string(i));
+  return format_table()[i];
+}
+std::string format_names(std::string_view sep) {
+  std::string s;
+  for (const auto& t : format_table()) s += (s.empty() ? "" : std::string(sep)) + t.name;
+  return s;
+}
+const FormatTraits& find_format(std::string_view name) {
+  for (const auto& t : format_table())
+    if (name == t.name) return t;
+  throw std::invalid_argument("unknown format '" + std::string(name) + "' (known: " + format_names() + ")");
+}
+std::string_view family_name(Family f) {
+  switch (f) {
+    case Family::mx: return "mx";
+    case Family::nvfp4: return "nvfp4";
+    case Family::int_group: return "int_group";
+    case Family::int_asym: return "int_asym";
+    case Family::fp_group: return "fp_group";
+  }
+  return "?";
+}
+std::string_view scale_name(ScaleType s) {
+  switch (s) {
+    case ScaleType::e8m0: return "e8m0";
+    case ScaleType::ue4m3: return "ue4m3";
+    case ScaleType::fp32: return "fp32";
+    case ScaleType::fp32_zero: return "fp32+zero";
+  }
+  return "?";
+}
+
+int resolve_block(const FormatTraits& t, const QuantConfig& cfg) {
+  constexpr int kMaxBlock = 1 << 24;
+  const int block = cfg.block == 0 ? t.default_block : cfg.block;
+  if (block < 1 || block > kMaxBlock)
+    throw std::invalid_argument("block size " + std::to_string(cfg.block) + " for " + t.name +
+                                " is out of range: use 1.." + std::to_string(kMaxBlock) + " (0 = default " +
+                                std::to_string(t.default_block) + ")");
+  if (cfg.tensor_scale && t.family != Family::nvfp4)
+    throw std::invalid_argument(std::string("a per-tensor scale is defined for nvfp4 only, not ") + t.name);
+  return block;
+}
+
+double llmfp4_maxval(int ebits, int mbits, double bias) {
+  return (2.0 - std::ldexp(1.0, -mbits)) * std::exp2(std::ldexp(1.0, ebits) - 1.0 - bias);
+}
+double llmfp4_bias(Elem e, float scale) {
+  return elem_spec(e).bias - std::log2(static_cast<double>(scale));
+}
+
+void fake_quantize(Format f, std::span<const float> in, std::span<float> out, const QuantConfig& cfg) {
+  if (in.size() != out.size()) throw std::invalid_argument("fake_quantize: input and output sizes differ");
+  const FormatTraits& t = traits(f);
+  resolve_block(t, cfg);
+  t.fake_quant_fast(t, in, out, cfg);
+}
+void fake_quantize_ref(Format f, std::span<const float> in, std::span<float> out, const QuantConfig& cfg) {
+  if (in.size() != out.size()) throw std::invalid_argument("fake_quantize_ref: input and output sizes differ");
+  const FormatTraits& t = traits(f);
+  resolve_block(t, cfg);
+  fake_quant_by_reference(t, in, out, cfg);
+}
+
+}  // namespace mxlab

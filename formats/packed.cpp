@@ -1,0 +1,115 @@
+// Packing: the reference encoder/decoder over whole tensors, and the MXLP serialized form.
+#include "formats/packed.hpp"
+
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "formats/block_codecs.hpp"
+
+namespace mxlab {
+
+std::uint32_t get_code(const std::uint8_t* codes, int bits, std::size_t i) {
+  std::uint32_t v = 0;
+  const std::size_t bit0 = i * static_cast<std::size_t>(bits);
+  for (int b = 0; b < bits; ++b) {
+    const std::size_t bit = bit0 + b;
+    v |= static_cast<std::uint32_t>((codes[bit >> 3] >> (bit & 7)) & 1u) << b;
+  }
+  return v;
+}
+void put_code(std::uint8_t* codes, int bits, std::size_t i, std::uint32_t code) {
+  const std::size_t bit0 = i * static_cast<std::size_t>(bits);
+  for (int b = 0; b < bits; ++b) {
+    const std::size_t bit = bit0 + b;
+    const auto mask = static_cast<std::uint8_t>(1u << (bit & 7));
+    codes[bit >> 3] = ((code >> b) & 1u) ? (codes[bit >> 3] | mask) : (codes[bit >> 3] & ~mask);
+  }
+}
+
+namespace {
+BlockContext context(const PackedTensor& p, Round round, std::uint32_t key, std::size_t first) {
+  return {traits(p.format), round, key, first, p.has_tensor_scale ? p.tensor_scale : 1.0f};
+}
+}  // namespace
+
+PackedTensor encode_ref(Format f, std::span<const float> in, const QuantConfig& cfg) {
+  const FormatTraits& t = traits(f);
+  PackedTensor p;
+  p.format = f;
+  p.block = resolve_block(t, cfg);
+  p.count = in.size();
+  if (cfg.tensor_scale) {
+    p.has_tensor_scale = true;
+    p.tensor_scale = codecs::nvfp4_tensor_scale(in);
+  }
+  const std::size_t bb = t.block_bytes(p.block), nb = p.block_count();
+  p.bytes.assign(nb * bb, 0);
+  const std::uint32_t key = stochastic_key(cfg.seed);
+#pragma omp parallel for schedule(static)
+  for (std::size_t b = 0; b < nb; ++b) {
+    const std::size_t first = b * p.block, n = std::min<std::size_t>(p.block, p.count - first);
+    t.encode_block_ref(context(p, cfg.round, key, cfg.index_base + first), in.subspan(first, n), &p.bytes[b * bb]);
+  }
+  return p;
+}
+
+void decode(const PackedTensor& p, std::span<float> out) {
+  const FormatTraits& t = traits(p.format);
+  if (out.size() != p.count) throw std::invalid_argument("decode: output size differs from the packed count");
+  const std::size_t bb = t.block_bytes(p.block), nb = p.block_count();
+  if (p.bytes.size() != nb * bb) throw std::invalid_argument("decode: packed byte count does not match the layout");
+#pragma omp parallel for schedule(static)
+  for (std::size_t b = 0; b < nb; ++b) {
+    const std::size_t first = b * p.block, n = std::min<std::size_t>(p.block, p.count - first);
+    t.decode_block(context(p, Round::even, 0, first), &p.bytes[b * bb], out.subspan(first, n));
+  }
+}
+std::vector<float> decode(const PackedTensor& p) {
+  std::vector<float> out(p.count);
+  decode(p, out);
+  return out;
+}
+
+// Header (32 bytes, little-endian): "MXLP", u16 version 1, u8 format id, u8 flags (bit 0: tensor scale),
+// u32 block, u64 count, f32 tensor scale, 8 reserved zero bytes.
+namespace {
+constexpr std::size_t kHeader = 32;
+template <class T> void put(std::vector<std::uint8_t>& v, std::size_t at, T x) { std::memcpy(&v[at], &x, sizeof x); }
+template <class T> T get(std::span<const std::uint8_t> v, std::size_t at) { T x; std::memcpy(&x, &v[at], sizeof x); return x; }
+}  // namespace
+
+std::vector<std::uint8_t> serialize(const PackedTensor& p) {
+  std::vector<std::uint8_t> v(kHeader + p.bytes.size(), 0);
+  std::memcpy(v.data(), "MXLP", 4);
+  put<std::uint16_t>(v, 4, 1);
+  v[6] = static_cast<std::uint8_t>(p.format);
+  v[7] = p.has_tensor_scale ? 1 : 0;
+  put<std::uint32_t>(v, 8, static_cast<std::uint32_t>(p.block));
+  put<std::uint64_t>(v, 12, p.count);
+  put<float>(v, 20, p.tensor_scale);
+  std::copy(p.bytes.begin(), p.bytes.end(), v.begin() + kHeader);
+  return v;
+}
+
+PackedTensor deserialize(std::span<const std::uint8_t> v) {
+  if (v.size() < kHeader || std::memcmp(v.data(), "MXLP", 4) != 0)
+    throw std::invalid_argument("not an MXLP packed tensor (missing 'MXLP' magic)");
+  if (get<std::uint16_t>(v, 4) != 1) throw std::invalid_argument("unsupported MXLP version " + std::to_string(get<std::uint16_t>(v, 4)));
+  if (v[6] >= kFormatCount) throw std::invalid_argument("MXLP header names unknown format id " + std::to_string(v[6]));
+  PackedTensor p;
+  p.format = static_cast<Format>(v[6]);
+  p.has_tensor_scale = (v[7] & 1) != 0;
+  p.block = static_cast<int>(get<std::uint32_t>(v, 8));
+  p.count = get<std::uint64_t>(v, 12);
+  p.tensor_scale = get<float>(v, 20);
+  resolve_block(traits(p.format), {.block = p.block});
+  const std::size_t want = p.block_count() * traits(p.format).block_bytes(p.block);
+  if (v.size() - kHeader != want)
+    throw std::invalid_argument("MXLP payload is " + std::to_string(v.size() - kHeader) + " bytes, layout needs " +
+                                std::to_string(want));
+  p.bytes.assign(v.begin() + kHeader, v.end());
+  return p;
+}
+
+}  // namespace mxlab
