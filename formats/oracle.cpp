@@ -109,7 +109,9 @@ Rational round_to_element(Elem e, const Rational& v, Round mode, std::uint32_t u
   const auto hi = std::lower_bound(vals.begin(), vals.end(), a);
   if (*hi == a) return apply_sign(neg, a);
   const auto lo = hi - 1;
-  return apply_sign(neg, choose(a, *lo, *hi, (lo - vals.begin()) % 2 == 0, mode, u24));
+  // Ties to even: the neighbour that is an even multiple of the spacing hi - lo. For M >= 1 this is the even
+  // code (IEEE); for E3M0 (M = 0) it is the larger power of two, as LLM-FP4's round(x / 2^(e - M)) gives.
+  return apply_sign(neg, choose(a, *lo, *hi, is_even_int(*lo / (*hi - *lo)), mode, u24));
 }
 
 std::vector<float> quantize_block(Format f, std::span<const float> x, Round mode, std::uint32_t key,

@@ -22,8 +22,8 @@ Rational round_to_f32(const Rational& v);  // IEEE binary32 round-half-to-even (
 // INT k = 0 .. 2^(n-1) - 1.
 std::vector<Rational> element_magnitudes(Elem e);
 
-// Rounds v onto element e's values by `mode`, saturating at the largest one. Ties to even pick the value
-// with an even index in element_magnitudes (an even code); stochastic rounds up iff
+// Rounds v onto element e's values by `mode`, saturating at the largest one. Ties to even pick the neighbour
+// that is an even multiple of the spacing between the two (the even code when M >= 1); stochastic rounds up iff
 // u24 < floor((|v| - lo) / (hi - lo) * 2^24).
 Rational round_to_element(Elem e, const Rational& v, Round mode, std::uint32_t u24 = 0);
 

@@ -1,1 +1,87 @@
+// The traits table: coherent rows, exact bits per weight, layouts equal to the plain block structs, errors.
 #include <gtest/gtest.h>
+
+#include <set>
+
+#include "formats/packed.hpp"
+
+namespace mxlab {
+namespace {
+
+TEST(FormatTable, RowsAreInEnumOrderWithUniqueNames) {
+  std::set<std::string> names;
+  int i = 0;
+  for (const auto& t : format_table()) {
+    EXPECT_EQ(static_cast<int>(t.id), i++);
+    EXPECT_TRUE(names.insert(t.name).second) << t.name;
+    EXPECT_EQ(&find_format(t.name), &t);
+    EXPECT_NE(t.encode_block_ref, nullptr);
+    EXPECT_NE(t.decode_block, nullptr);
+    EXPECT_NE(t.fake_quant_fast, nullptr);
+  }
+  EXPECT_EQ(i, kFormatCount);
+}
+
+TEST(FormatTable, BitsPerWeightAreExact) {
+  EXPECT_EQ(traits(Format::mxfp4_e2m1).bits_per_weight(), 4.25);
+  EXPECT_EQ(traits(Format::mxfp6_e3m2).bits_per_weight(), 6.25);
+  EXPECT_EQ(traits(Format::mxfp8_e4m3).bits_per_weight(), 8.25);
+  EXPECT_EQ(traits(Format::mxint8).bits_per_weight(), 8.25);
+  EXPECT_EQ(traits(Format::mxint2).bits_per_weight(), 2.25);
+  EXPECT_EQ(traits(Format::nvfp4).bits_per_weight(), 4.5);
+  EXPECT_EQ(traits(Format::int4).bits_per_weight(), 5.0);
+  EXPECT_EQ(traits(Format::int4).bits_per_weight(128), 4.25);
+  EXPECT_EQ(traits(Format::int4_asym).bits_per_weight(), 5.25);
+  EXPECT_EQ(traits(Format::mxfp4_e2m1).bits_per_weight(16), 4.5);
+}
+
+TEST(FormatTable, PackedLayoutEqualsThePlainStructs) {
+  EXPECT_EQ(traits(Format::mxfp8_e4m3).block_bytes(32), sizeof(MxFp8Block));
+  EXPECT_EQ(traits(Format::mxfp8_e5m2).block_bytes(32), sizeof(MxFp8Block));
+  EXPECT_EQ(traits(Format::mxint8).block_bytes(32), sizeof(MxFp8Block));
+  EXPECT_EQ(traits(Format::mxfp6_e3m2).block_bytes(32), sizeof(MxFp6Block));
+  EXPECT_EQ(traits(Format::mxint6).block_bytes(32), sizeof(MxFp6Block));
+  EXPECT_EQ(traits(Format::mxfp4_e2m1).block_bytes(32), sizeof(MxFp4Block));
+  EXPECT_EQ(traits(Format::mxint4).block_bytes(32), sizeof(MxFp4Block));
+  EXPECT_EQ(traits(Format::mxint2).block_bytes(32), sizeof(MxInt2Block));
+  EXPECT_EQ(traits(Format::nvfp4).block_bytes(16), sizeof(NvFp4Block));
+  EXPECT_EQ(traits(Format::int4).block_bytes(32), sizeof(Int4GroupBlock));
+  EXPECT_EQ(traits(Format::int4_asym).block_bytes(32), sizeof(Int4AsymBlock));
+  for (const auto& t : format_table())  // bits per weight is the packed size, exactly
+    EXPECT_EQ(t.bits_per_weight(64) * 64, 8.0 * t.block_bytes(64)) << t.name;
+}
+
+TEST(FormatTable, MaxValuesFromTheSpec) {
+  EXPECT_EQ(traits(Format::mxfp8_e4m3).max_value(), 448.0);
+  EXPECT_EQ(traits(Format::mxfp8_e5m2).max_value(), 57344.0);
+  EXPECT_EQ(traits(Format::mxfp6_e3m2).max_value(), 28.0);
+  EXPECT_EQ(traits(Format::mxfp6_e2m3).max_value(), 7.5);
+  EXPECT_EQ(traits(Format::mxfp4_e2m1).max_value(), 6.0);
+  EXPECT_EQ(traits(Format::mxint8).max_value(), 127.0 / 64);
+  EXPECT_EQ(traits(Format::mxint6).max_value(), 31.0 / 16);
+  EXPECT_EQ(traits(Format::mxint4).max_value(), 7.0 / 4);
+  EXPECT_EQ(traits(Format::mxint2).max_value(), 1.0);
+  for (const auto& t : format_table()) {
+    if (t.family == Family::mx) EXPECT_EQ(t.scale_emax(), t.element().is_int ? 0 : t.element().emax) << t.name;
+  }
+}
+
+TEST(FormatTable, ClearErrors) {
+  try {
+    find_format("mxfp5");
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("mxfp5"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("mxint8"), std::string::npos);  // lists the known names
+  }
+  EXPECT_THROW(parse_round("up"), std::invalid_argument);
+  EXPECT_EQ(parse_round("stochastic"), Round::stochastic);
+  EXPECT_THROW(resolve_block(traits(Format::mxint8), {.block = -1}), std::invalid_argument);
+  EXPECT_THROW(resolve_block(traits(Format::mxint8), {.tensor_scale = true}), std::invalid_argument);
+  EXPECT_EQ(resolve_block(traits(Format::nvfp4), {}), 16);
+  std::vector<float> a(4), b(5);
+  EXPECT_THROW(fake_quantize(Format::mxint8, a, b), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace mxlab

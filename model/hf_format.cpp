@@ -1,0 +1,217 @@
+// Hugging Face safetensors checkpoint loader/saver with the llama2.c <-> HF q/k RoPE row permutation.
+#include "model/hf_format.hpp"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "model/binary_file.hpp"
+
+namespace mxlab::model {
+namespace {
+
+namespace fs = std::filesystem;
+
+ModelConfig parse_config(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) throw std::runtime_error(file.string() + ": cannot open (a HF model needs config.json)");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(file.string() + ": not valid JSON (" + e.what() + ")");
+  }
+  auto get = [&](const char* key) -> int {
+    if (!j.contains(key) || !j[key].is_number_integer())
+      throw std::runtime_error(file.string() + ": missing or non-integer '" + key + "'");
+    return j[key].get<int>();
+  };
+  if (j.contains("hidden_act") && j["hidden_act"] != "silu")
+    throw std::runtime_error(file.string() + ": hidden_act " + j["hidden_act"].dump() + " unsupported (only silu)");
+  if (j.contains("rope_scaling") && !j["rope_scaling"].is_null())
+    throw std::runtime_error(file.string() + ": rope_scaling " + j["rope_scaling"].dump() +
+                             " is not supported (plain RoPE only)");
+  ModelConfig c;
+  c.dim = get("hidden_size");
+  c.hidden_dim = get("intermediate_size");
+  c.n_layers = get("num_hidden_layers");
+  c.n_heads = get("num_attention_heads");
+  c.n_kv_heads = j.contains("num_key_value_heads") && !j["num_key_value_heads"].is_null() ? get("num_key_value_heads")
+                                                                                          : c.n_heads;
+  c.vocab_size = get("vocab_size");
+  c.seq_len = j.contains("max_position_embeddings") ? get("max_position_embeddings") : 2048;
+  c.head_size = j.contains("head_dim") && !j["head_dim"].is_null() ? get("head_dim")
+                                                                   : (c.n_heads > 0 ? c.dim / c.n_heads : 0);
+  c.norm_eps = j.value("rms_norm_eps", 1e-6f);
+  c.rope_theta = j.value("rope_theta", 10000.f);
+  c.shared_classifier = j.value("tie_word_embeddings", false);
+  c.validate(file.string());
+  return c;
+}
+
+// All shards of the model: one file, or those named in model.safetensors.index.json.
+std::vector<fs::path> shard_files(const fs::path& dir) {
+  if (fs::exists(dir / "model.safetensors")) return {dir / "model.safetensors"};
+  const fs::path index = dir / "model.safetensors.index.json";
+  std::ifstream in(index);
+  if (!in)
+    throw std::runtime_error(dir.string() + ": neither model.safetensors nor model.safetensors.index.json found");
+  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.contains("weight_map")) throw std::runtime_error(index.string() + ": no weight_map");
+  std::vector<fs::path> files;
+  for (auto& [name, file] : j["weight_map"].items()) {
+    fs::path p = dir / file.get<std::string>();
+    if (std::find(files.begin(), files.end(), p) == files.end()) files.push_back(p);
+  }
+  return files;
+}
+
+class TensorSource {
+ public:
+  explicit TensorSource(const std::vector<fs::path>& files) {
+    for (const auto& f : files) readers_.emplace_back(f);
+  }
+  const SafetensorsReader* find(const std::string& name) const {
+    for (const auto& r : readers_)
+      if (r.contains(name)) return &r;
+    return nullptr;
+  }
+  bool contains(const std::string& name) const { return find(name) != nullptr; }
+  // Copies tensor `name` into dst after checking its shape equals the expected (rows, cols).
+  void load(const std::string& name, float* dst, std::int64_t rows, std::int64_t cols) const {
+    const SafetensorsReader* r = find(name);
+    if (!r) throw std::runtime_error(readers_.front().path().parent_path().string() + ": tensor '" + name + "' missing");
+    const auto& shape = r->info(name).shape;
+    const bool ok = cols == 0 ? (shape.size() == 1 && shape[0] == rows)
+                              : (shape.size() == 2 && shape[0] == rows && shape[1] == cols);
+    if (!ok) {
+      std::string s;
+      for (auto d : shape) s += (s.empty() ? "" : ",") + std::to_string(d);
+      throw std::runtime_error(r->path().string() + ": tensor '" + name + "' has shape [" + s + "], expected [" +
+                               std::to_string(rows) + (cols ? "," + std::to_string(cols) : "") +
+                               "] from config.json");
+    }
+    const std::vector<float> v = r->read_f32(name);
+    std::copy(v.begin(), v.end(), dst);
+  }
+
+ private:
+  std::vector<SafetensorsReader> readers_;
+};
+
+Matrix permute_rows(const Matrix& w, int n_heads, bool to_llama2c) {
+  const int head = static_cast<int>(w.rows()) / n_heads, half = head / 2;
+  if (head * n_heads != w.rows() || head % 2 != 0)
+    throw std::invalid_argument("RoPE permutation: " + std::to_string(w.rows()) + " rows do not split into " +
+                                std::to_string(n_heads) + " heads of even size");
+  Matrix out(w.rows(), w.cols());
+  for (int h = 0; h < n_heads; ++h)
+    for (int j = 0; j < half; ++j)
+      for (int a = 0; a < 2; ++a) {
+        const int l2c = h * head + 2 * j + a, hf = h * head + a * half + j;
+        if (to_llama2c) out.row(l2c) = w.row(hf);
+        else out.row(hf) = w.row(l2c);
+      }
+  return out;
+}
+
+}  // namespace
+
+Matrix permute_hf_to_llama2c(const Matrix& w, int n_heads) { return permute_rows(w, n_heads, true); }
+Matrix permute_llama2c_to_hf(const Matrix& w, int n_heads) { return permute_rows(w, n_heads, false); }
+
+ModelWeights load_hf(const fs::path& path) {
+  const fs::path dir = fs::is_directory(path) ? path : path.parent_path();
+  const ModelConfig c = parse_config(dir / "config.json");
+  const TensorSource src(fs::is_directory(path) ? shard_files(dir) : std::vector<fs::path>{path});
+  ModelWeights w = ModelWeights::zeros(c);
+  src.load("model.embed_tokens.weight", w.token_embedding.data(), c.vocab_size, c.dim);
+  for (int l = 0; l < c.n_layers; ++l) {
+    const std::string p = "model.layers." + std::to_string(l) + ".";
+    LayerWeights& L = w.layers[l];
+    src.load(p + "input_layernorm.weight", L.rms_att.data(), c.dim, 0);
+    src.load(p + "post_attention_layernorm.weight", L.rms_ffn.data(), c.dim, 0);
+    struct Item { const char* name; Linear* lin; int heads; };  // heads > 0: un-permute the rows
+    for (Item it : {Item{"self_attn.q_proj", &L.q, c.n_heads}, Item{"self_attn.k_proj", &L.k, c.n_kv_heads},
+                    Item{"self_attn.v_proj", &L.v, 0}, Item{"self_attn.o_proj", &L.o, 0},
+                    Item{"mlp.gate_proj", &L.gate, 0}, Item{"mlp.up_proj", &L.up, 0},
+                    Item{"mlp.down_proj", &L.down, 0}}) {
+      Linear& lin = *it.lin;
+      src.load(p + it.name + ".weight", lin.weight.data(), lin.out(), lin.in());
+      if (src.contains(p + it.name + ".bias")) {  // Qwen2 q/k/v biases
+        lin.bias = Vector::Zero(lin.out());
+        src.load(p + it.name + ".bias", lin.bias.data(), lin.out(), 0);
+      }
+      if (it.heads > 0) {
+        lin.weight = permute_hf_to_llama2c(lin.weight, it.heads);
+        if (lin.bias.size()) lin.bias = permute_hf_to_llama2c(Matrix(lin.bias), it.heads).col(0);
+      }
+    }
+  }
+  src.load("model.norm.weight", w.rms_final.data(), c.dim, 0);
+  if (c.shared_classifier || !src.contains("lm_head.weight")) {
+    if (!c.shared_classifier)
+      throw std::runtime_error(dir.string() + ": lm_head.weight missing and tie_word_embeddings is false");
+    w.classifier.weight = w.token_embedding;
+  } else {
+    src.load("lm_head.weight", w.classifier.weight.data(), c.vocab_size, c.dim);
+  }
+  return w;
+}
+
+void save_hf(const ModelWeights& w, const fs::path& dir, Dtype dtype) {
+  const ModelConfig& c = w.config;
+  fs::create_directories(dir);
+  const bool qwen = !w.layers.empty() && w.layers[0].q.bias.size() > 0;
+  nlohmann::json j = {
+      {"architectures", {qwen ? "Qwen2ForCausalLM" : "LlamaForCausalLM"}},
+      {"model_type", qwen ? "qwen2" : "llama"},
+      {"hidden_size", c.dim},
+      {"intermediate_size", c.hidden_dim},
+      {"num_hidden_layers", c.n_layers},
+      {"num_attention_heads", c.n_heads},
+      {"num_key_value_heads", c.n_kv_heads},
+      {"head_dim", c.head_size},
+      {"vocab_size", c.vocab_size},
+      {"max_position_embeddings", c.seq_len},
+      {"rms_norm_eps", c.norm_eps},
+      {"rope_theta", c.rope_theta},
+      {"hidden_act", "silu"},
+      {"tie_word_embeddings", c.shared_classifier},
+      {"bos_token_id", 1},
+      {"eos_token_id", 2},
+      {"torch_dtype", dtype == Dtype::f32 ? "float32" : dtype == Dtype::f16 ? "float16" : "bfloat16"},
+  };
+  SafetensorsWriter st;
+  st.set_metadata("format", "pt");
+  auto add = [&](const std::string& name, const Matrix& m) { st.add(name, {m.rows(), m.cols()}, m.data(), dtype); };
+  auto add_vec = [&](const std::string& name, const Vector& v) { st.add(name, {v.size()}, v.data(), dtype); };
+  add("model.embed_tokens.weight", w.token_embedding);
+  for (int l = 0; l < c.n_layers; ++l) {
+    const std::string p = "model.layers." + std::to_string(l) + ".";
+    const LayerWeights& L = w.layers[l];
+    add_vec(p + "input_layernorm.weight", L.rms_att);
+    add_vec(p + "post_attention_layernorm.weight", L.rms_ffn);
+    struct Item { const char* name; const Linear* lin; int heads; };
+    for (Item it : {Item{"self_attn.q_proj", &L.q, c.n_heads}, Item{"self_attn.k_proj", &L.k, c.n_kv_heads},
+                    Item{"self_attn.v_proj", &L.v, 0}, Item{"self_attn.o_proj", &L.o, 0},
+                    Item{"mlp.gate_proj", &L.gate, 0}, Item{"mlp.up_proj", &L.up, 0},
+                    Item{"mlp.down_proj", &L.down, 0}}) {
+      const Linear& lin = *it.lin;
+      add(p + it.name + ".weight", it.heads ? permute_llama2c_to_hf(lin.weight, it.heads) : lin.weight);
+      if (lin.bias.size()) {
+        const Vector b = it.heads ? Vector(permute_llama2c_to_hf(Matrix(lin.bias), it.heads).col(0)) : lin.bias;
+        add_vec(p + it.name + ".bias", b);
+      }
+    }
+  }
+  add_vec("model.norm.weight", w.rms_final);
+  if (!c.shared_classifier) add("lm_head.weight", w.classifier.weight);
+  st.write(dir / "model.safetensors");
+  AtomicWriter cfg(dir / "config.json");
+  const std::string text = j.dump(2) + "\n";
+  cfg.write(text.data(), text.size());
+  cfg.commit();
+}
+
+}  // namespace mxlab::model

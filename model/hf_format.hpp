@@ -1,0 +1,24 @@
+// Hugging Face Llama/Mistral/Qwen2 checkpoints: config.json + model.safetensors (or sharded with an index).
+#pragma once
+#include <filesystem>
+
+#include "model/safetensors.hpp"
+#include "model/weights.hpp"
+
+namespace mxlab::model {
+
+// `path` is a model directory (config.json + model.safetensors or model.safetensors.index.json) or a
+// .safetensors file with config.json beside it. q_proj/k_proj rows (and Qwen2 biases) are un-permuted from HF's
+// rotate_half layout to llama2.c's interleaved-pair layout, as llama2.c export.py permute_reverse does.
+ModelWeights load_hf(const std::filesystem::path& path);
+
+// Writes `dir`/config.json and `dir`/model.safetensors (creating dir), permuting q/k rows to HF layout as
+// HF's convert_llama_weights_to_hf.py permute does; lm_head.weight only when the classifier is not shared.
+void save_hf(const ModelWeights& w, const std::filesystem::path& dir, Dtype dtype = Dtype::f32);
+
+// Row permutations of a q or k weight (rows = n_heads * head_size) between the two RoPE layouts.
+// llama2c row (2j + a) of a head  <->  HF row (a * head_size/2 + j). Works on matrices and (n x 1) biases.
+Matrix permute_hf_to_llama2c(const Matrix& w, int n_heads);
+Matrix permute_llama2c_to_hf(const Matrix& w, int n_heads);
+
+}  // namespace mxlab::model

@@ -1,0 +1,64 @@
+// safetensors files (huggingface/safetensors format spec): u64 header size, JSON header, raw little-endian data.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace mxlab::model {
+
+enum class Dtype { f32, f16, bf16 };
+std::string_view dtype_name(Dtype d);  // "F32", "F16", "BF16" as the spec spells them
+
+struct TensorInfo {
+  Dtype dtype;
+  std::vector<std::int64_t> shape;
+  std::uint64_t begin = 0, end = 0;  // data_offsets, relative to the start of the data section
+  std::uint64_t numel() const;
+};
+
+// Reader: parses and validates the header on construction; tensors are read (and converted to fp32) on demand.
+class SafetensorsReader {
+ public:
+  explicit SafetensorsReader(const std::filesystem::path& path);
+  const std::map<std::string, TensorInfo>& tensors() const { return tensors_; }
+  const std::map<std::string, std::string>& metadata() const { return metadata_; }
+  bool contains(const std::string& name) const { return tensors_.count(name) != 0; }
+  const TensorInfo& info(const std::string& name) const;  // throws naming the file and the missing tensor
+  // Reads a tensor converted to float32 (F16 and BF16 widen exactly).
+  std::vector<float> read_f32(const std::string& name) const;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  std::uint64_t data_start_ = 0;
+  std::map<std::string, TensorInfo> tensors_;
+  std::map<std::string, std::string> metadata_;
+};
+
+// Writer: collects tensors (stored as given dtype, converted from fp32 with round-to-nearest-even) and writes the
+// file atomically. Names are sorted in the header as the reference implementation does.
+class SafetensorsWriter {
+ public:
+  void add(const std::string& name, std::vector<std::int64_t> shape, const float* data, Dtype dtype = Dtype::f32);
+  void set_metadata(const std::string& key, const std::string& value) { metadata_[key] = value; }
+  void write(const std::filesystem::path& path) const;
+
+ private:
+  struct Entry {
+    Dtype dtype;
+    std::vector<std::int64_t> shape;
+    std::vector<std::uint8_t> bytes;
+  };
+  std::map<std::string, Entry> entries_;
+  std::map<std::string, std::string> metadata_;
+};
+
+// IEEE half / bfloat16 conversions (round-to-nearest-even on narrowing).
+float half_to_float(std::uint16_t h);
+float bf16_to_float(std::uint16_t b);
+std::uint16_t float_to_half(float f);
+std::uint16_t float_to_bf16(float f);
+
+}  // namespace mxlab::model
