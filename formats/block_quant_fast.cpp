@@ -36,8 +36,6 @@ float pow2f(int k) {  // 2^k for k in [-149, 127], exact (subnormal below -126)
 struct Kernel {
   int emin, mbits, frac_bits, scale_emax;
   float max_normal;
-  bool signed_zero;  // FP elements keep -0; two's complement INT elements have no -0
-  Round round;
   std::uint32_t key;
 };
 
@@ -61,54 +59,105 @@ bool shared_exponent(const float* x, std::size_t n, int scale_emax, int& X) {
   return true;
 }
 
-__m256 round_lanes(__m256 r, const Kernel& k, std::uint32_t first_index) {
-  switch (k.round) {
-    case Round::even: return _mm256_round_ps(r, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    case Round::floor: return _mm256_round_ps(r, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
-    case Round::nearest: {
-      const __m256 t = _mm256_round_ps(r, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
-      const __m256 up = _mm256_cmp_ps(_mm256_sub_ps(r, t), _mm256_set1_ps(0.5f), _CMP_GE_OQ);
-      return _mm256_add_ps(t, _mm256_and_ps(up, _mm256_set1_ps(1.0f)));
-    }
-    case Round::stochastic: {
-      const __m256 t = _mm256_round_ps(r, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
-      const __m256 thr = _mm256_floor_ps(_mm256_mul_ps(_mm256_sub_ps(r, t), _mm256_set1_ps(16777216.0f)));
-      // stochastic_u24 in 8 lanes: mix32(index ^ key) >> 8
-      __m256i h = _mm256_xor_si256(_mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(first_index)),
-                                                    _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)),
-                                   _mm256_set1_epi32(static_cast<int>(k.key)));
-      h = _mm256_xor_si256(h, _mm256_srli_epi32(h, 16));
-      h = _mm256_mullo_epi32(h, _mm256_set1_epi32(static_cast<int>(0x85ebca6bu)));
-      h = _mm256_xor_si256(h, _mm256_srli_epi32(h, 13));
-      h = _mm256_mullo_epi32(h, _mm256_set1_epi32(static_cast<int>(0xc2b2ae35u)));
-      h = _mm256_xor_si256(h, _mm256_srli_epi32(h, 16));
-      const __m256 u = _mm256_cvtepi32_ps(_mm256_srli_epi32(h, 8));  // exact: < 2^24
-      const __m256 up = _mm256_cmp_ps(u, thr, _CMP_LT_OQ);
-      return _mm256_add_ps(t, _mm256_and_ps(up, _mm256_set1_ps(1.0f)));
-    }
+// The kernel's constants for one block, broadcast once.
+struct Lanes {
+  __m256 inv_scale, frac, inv_frac, scale, max_normal;  // 2^-X, 2^frac, 2^-frac, 2^X, max normal
+  __m256i emin, mbits, key;
+};
+
+template <Round R>
+__m256 round_lanes(__m256 r, const Lanes& c, std::uint32_t first_index) {
+  if constexpr (R == Round::even) return _mm256_round_ps(r, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  if constexpr (R == Round::floor) return _mm256_round_ps(r, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+  const __m256 t = _mm256_round_ps(r, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+  __m256 up;
+  if constexpr (R == Round::nearest) {
+    up = _mm256_cmp_ps(_mm256_sub_ps(r, t), _mm256_set1_ps(0.5f), _CMP_GE_OQ);
+  } else {  // stochastic: up iff stochastic_u24(key, index) < floor(frac * 2^24), in 8 lanes
+    const __m256 thr = _mm256_floor_ps(_mm256_mul_ps(_mm256_sub_ps(r, t), _mm256_set1_ps(16777216.0f)));
+    __m256i h = _mm256_xor_si256(_mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(first_index)),
+                                                  _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)), c.key);
+    h = _mm256_xor_si256(h, _mm256_srli_epi32(h, 16));
+    h = _mm256_mullo_epi32(h, _mm256_set1_epi32(static_cast<int>(0x85ebca6bu)));
+    h = _mm256_xor_si256(h, _mm256_srli_epi32(h, 13));
+    h = _mm256_mullo_epi32(h, _mm256_set1_epi32(static_cast<int>(0xc2b2ae35u)));
+    h = _mm256_xor_si256(h, _mm256_srli_epi32(h, 16));
+    up = _mm256_cmp_ps(_mm256_cvtepi32_ps(_mm256_srli_epi32(h, 8)), thr, _CMP_LT_OQ);  // exact: < 2^24
   }
-  return r;
+  return _mm256_add_ps(t, _mm256_and_ps(up, _mm256_set1_ps(1.0f)));
 }
 
-void quantize_lanes(const float* x, float* y, int count, int X, const Kernel& k, std::uint32_t first_index) {
-  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-  const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(count), lane);
-  const __m256 xs = _mm256_maskload_ps(x, mask);
+template <Round R, bool SignedZero>
+__m256 quantize8(__m256 xs, const Lanes& c, std::uint32_t first_index) {
   const __m256 signbit = _mm256_set1_ps(-0.0f);
   const __m256 sign = _mm256_and_ps(xs, signbit);
-  const __m256 a = _mm256_andnot_ps(signbit, xs);
-  const __m256 v = _mm256_mul_ps(_mm256_mul_ps(a, _mm256_set1_ps(pow2f(-X))), _mm256_set1_ps(pow2f(k.frac_bits)));
+  const __m256 v = _mm256_mul_ps(_mm256_mul_ps(_mm256_andnot_ps(signbit, xs), c.inv_scale), c.frac);
   // e = max(exponent(v), emin); 2^(M - e) and 2^(e - M) built from exponent bits.
-  const __m256i e = _mm256_max_epi32(_mm256_sub_epi32(_mm256_srli_epi32(_mm256_castps_si256(v), 23), _mm256_set1_epi32(127)),
-                                     _mm256_set1_epi32(k.emin));
   const __m256i bias = _mm256_set1_epi32(127);
-  const __m256 to_step = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(bias, _mm256_sub_epi32(_mm256_set1_epi32(k.mbits), e)), 23));
-  const __m256 from_step = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(bias, _mm256_sub_epi32(e, _mm256_set1_epi32(k.mbits))), 23));
-  const __m256 n = round_lanes(_mm256_mul_ps(v, to_step), k, first_index);
-  const __m256 q = _mm256_min_ps(_mm256_mul_ps(n, from_step), _mm256_set1_ps(k.max_normal));
-  __m256 out = _mm256_mul_ps(_mm256_mul_ps(q, _mm256_set1_ps(pow2f(-k.frac_bits))), _mm256_set1_ps(pow2f(X)));
-  const __m256 keep_sign = k.signed_zero ? sign : _mm256_and_ps(sign, _mm256_cmp_ps(q, _mm256_setzero_ps(), _CMP_NEQ_OQ));
-  _mm256_maskstore_ps(y, mask, _mm256_or_ps(out, keep_sign));
+  const __m256i e = _mm256_max_epi32(_mm256_sub_epi32(_mm256_srli_epi32(_mm256_castps_si256(v), 23), bias), c.emin);
+  const __m256 to_step = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(bias, _mm256_sub_epi32(c.mbits, e)), 23));
+  const __m256 from_step = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(bias, _mm256_sub_epi32(e, c.mbits)), 23));
+  const __m256 n = round_lanes<R>(_mm256_mul_ps(v, to_step), c, first_index);
+  const __m256 q = _mm256_min_ps(_mm256_mul_ps(n, from_step), c.max_normal);
+  const __m256 out = _mm256_mul_ps(_mm256_mul_ps(q, c.inv_frac), c.scale);
+  if constexpr (SignedZero) return _mm256_or_ps(out, sign);
+  return _mm256_or_ps(out, _mm256_and_ps(sign, _mm256_cmp_ps(q, _mm256_setzero_ps(), _CMP_NEQ_OQ)));
+}
+
+// Streaming (non-temporal) stores for outputs far larger than the caches, as memcpy does: the output is not
+// read for the ownership transfer. Needs 16-byte aligned 8-lane groups (malloc alignment, block % 4 == 0).
+inline void store8(float* y, __m256 v, bool stream) {
+  if (!stream) return _mm256_storeu_ps(y, v);
+  _mm_stream_ps(y, _mm256_castps256_ps128(v));
+  _mm_stream_ps(y + 4, _mm256_extractf128_ps(v, 1));
+}
+
+template <Round R, bool SignedZero>
+void quantize_block(const float* x, float* y, std::size_t len, int X, const Kernel& k, std::uint32_t first_index,
+                    bool stream) {
+  const Lanes c{_mm256_set1_ps(pow2f(-X)), _mm256_set1_ps(pow2f(k.frac_bits)), _mm256_set1_ps(pow2f(-k.frac_bits)),
+                _mm256_set1_ps(pow2f(X)), _mm256_set1_ps(k.max_normal), _mm256_set1_epi32(k.emin),
+                _mm256_set1_epi32(k.mbits), _mm256_set1_epi32(static_cast<int>(k.key))};
+  std::size_t i = 0;
+  for (; i + 8 <= len; i += 8)
+    store8(y + i, quantize8<R, SignedZero>(_mm256_loadu_ps(x + i), c, first_index + static_cast<std::uint32_t>(i)), stream);
+  if (i < len) {  // tail: masked load and store
+    const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(len - i)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    _mm256_maskstore_ps(y + i, mask, quantize8<R, SignedZero>(_mm256_maskload_ps(x + i, mask), c, first_index + static_cast<std::uint32_t>(i)));
+  }
+}
+
+template <Round R, bool SignedZero>
+void quantize_all(const FormatTraits& t, std::span<const float> in, std::span<float> out, const QuantConfig& cfg,
+                  const Kernel& k) {
+  const std::size_t block = static_cast<std::size_t>(resolve_block(t, cfg));
+  const std::size_t n = in.size(), nb = (n + block - 1) / block;
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const bool stream = n >= (4u << 20) && block % 4 == 0 && reinterpret_cast<std::uintptr_t>(out.data()) % 16 == 0 &&
+                      in.data() != out.data();
+#pragma omp parallel for schedule(static) if (n >= (1u << 18))
+  for (std::size_t b = 0; b < nb; ++b) {
+    const std::size_t first = b * block, len = std::min(block, n - first);
+    int X;
+    if (!shared_exponent(in.data() + first, len, k.scale_emax, X)) {
+      std::fill_n(out.data() + first, len, nan);
+      continue;
+    }
+    quantize_block<R, SignedZero>(in.data() + first, out.data() + first, len, X, k,
+                                  static_cast<std::uint32_t>(cfg.index_base + first), stream);
+  }
+  if (stream) _mm_sfence();
+}
+
+template <bool SignedZero>
+void dispatch_round(const FormatTraits& t, std::span<const float> in, std::span<float> out, const QuantConfig& cfg,
+                    const Kernel& k) {
+  switch (cfg.round) {
+    case Round::even: return quantize_all<Round::even, SignedZero>(t, in, out, cfg, k);
+    case Round::nearest: return quantize_all<Round::nearest, SignedZero>(t, in, out, cfg, k);
+    case Round::floor: return quantize_all<Round::floor, SignedZero>(t, in, out, cfg, k);
+    case Round::stochastic: return quantize_all<Round::stochastic, SignedZero>(t, in, out, cfg, k);
+  }
 }
 
 }  // namespace
@@ -116,21 +165,9 @@ void quantize_lanes(const float* x, float* y, int count, int X, const Kernel& k,
 void fake_quant_fast_mx(const FormatTraits& t, std::span<const float> in, std::span<float> out, const QuantConfig& cfg) {
   const ElemSpec& e = t.element();
   const Kernel k{e.is_int ? e.mbits : e.emin, e.mbits, t.frac_bits, t.scale_emax(),
-                 static_cast<float>(e.max_normal), !e.is_int, cfg.round, stochastic_key(cfg.seed)};
-  const std::size_t block = static_cast<std::size_t>(resolve_block(t, cfg));
-  const std::size_t n = in.size(), nb = (n + block - 1) / block;
-  const float nan = std::numeric_limits<float>::quiet_NaN();
-#pragma omp parallel for schedule(static) if (n >= (1u << 18))
-  for (std::size_t b = 0; b < nb; ++b) {
-    const std::size_t first = b * block, len = std::min(block, n - first);
-    const float* x = in.data() + first;
-    float* y = out.data() + first;
-    int X;
-    if (!shared_exponent(x, len, k.scale_emax, X)) { std::fill(y, y + len, nan); continue; }
-    for (std::size_t i = 0; i < len; i += 8)
-      quantize_lanes(x + i, y + i, static_cast<int>(std::min<std::size_t>(8, len - i)), X, k,
-                     static_cast<std::uint32_t>(cfg.index_base + first + i));
-  }
+                 static_cast<float>(e.max_normal), stochastic_key(cfg.seed)};
+  if (e.is_int) dispatch_round<false>(t, in, out, cfg, k);  // two's complement has no -0
+  else dispatch_round<true>(t, in, out, cfg, k);
 }
 
 }  // namespace mxlab::codecs

@@ -164,15 +164,15 @@ std::vector<std::uint32_t> VqCodebook::encode(std::span<const float> x, std::spa
     for (std::size_t k = 0; k < k_count; ++k) {
       const float* c = decoded_.data() + k * d;
       // dist_{j+1} = fma(w_j, (x_j - c_j)^2, dist_j): one fixed rounding sequence, whatever the compiler contracts.
-      // Partial sums never decrease, so a partial sum above the best cannot win (exact early exit).
+      // Partial sums never decrease, and a tie keeps the smaller index, so a partial sum >= best cannot win.
       double dist = 0.0;
       std::size_t j = 0;
       for (; j < d; ++j) {
         const double diff = static_cast<double>(xv[j]) - static_cast<double>(c[j]);
         dist = std::fma(wv ? static_cast<double>(wv[j]) : 1.0, diff * diff, dist);
-        if (dist > best) break;
+        if (dist >= best) break;
       }
-      if (j == d && dist < best) {  // strict: ties keep the smallest index
+      if (j == d) {  // completed: dist < best
         best = dist;
         best_k = static_cast<std::uint32_t>(k);
       }

@@ -1,1 +1,123 @@
+// The mxlab CLI end to end: output equals the library, bad input gives one stderr line, exit 1, no output.
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+
+#include "formats/packed.hpp"
+
+namespace mxlab {
+namespace {
+namespace fs = std::filesystem;
+
+struct CliResult { int status; std::string err; };
+CliResult run(const std::string& args) {
+  const fs::path err = fs::temp_directory_path() / ("mxlab_cli_err_" + std::to_string(::getpid()));
+  const int rc = std::system((std::string(MXLAB_CLI) + " " + args + " 2>" + err.string() + " >/dev/null").c_str());
+  std::ifstream f(err);
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  fs::remove(err);
+  return {WEXITSTATUS(rc), text};
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = fs::temp_directory_path() / ("mxlab_cli_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    x.resize(100);
+    std::mt19937 rng(5);
+    std::normal_distribution<float> g;
+    for (auto& v : x) v = g(rng);
+    std::ofstream(dir / "x.f32", std::ios::binary).write(reinterpret_cast<const char*>(x.data()), 400);
+  }
+  void TearDown() override { fs::remove_all(dir); }
+  std::vector<float> read(const fs::path& p, std::size_t skip = 0) {
+    std::ifstream f(p, std::ios::binary);
+    std::vector<char> b((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    std::vector<float> v((b.size() - skip) / 4);
+    std::memcpy(v.data(), b.data() + skip, v.size() * 4);
+    return v;
+  }
+  std::string in() const { return (dir / "x.f32").string(); }
+  fs::path dir;
+  std::vector<float> x;
+};
+
+TEST_F(Cli, QuantizeWritesFakeQuantAndPackedEncoding) {
+  for (const char* fmt : {"mxfp4_e2m1", "mxint8", "nvfp4", "int4_asym"}) {
+    const auto out = dir / "y.f32", packed = dir / "y.mxlp";
+    const CliResult r = run(std::string("quantize --format ") + fmt + " --round nearest --block 16 --in " + in() + " --out " +
+                      out.string() + " --packed " + packed.string());
+    ASSERT_EQ(r.status, 0) << r.err;
+    std::vector<float> want(x.size());
+    fake_quantize(find_format(fmt).id, x, want, {.round = Round::nearest, .block = 16});
+    EXPECT_EQ(read(out), want) << fmt;
+    std::ifstream f(packed, std::ios::binary);
+    std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(decode(deserialize(bytes)), want) << fmt;
+  }
+}
+
+TEST_F(Cli, NpyInNpyOutKeepsTheShape) {
+  // A 2x50 .npy written by hand (NumPy v1 header).
+  std::string h = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 50), }";
+  h.append(64 - (10 + h.size() + 1) % 64, ' ');
+  h += '\n';
+  std::ofstream f(dir / "x.npy", std::ios::binary);
+  f.write("\x93NUMPY\x01\x00", 8);
+  const char len[2] = {static_cast<char>(h.size() & 0xff), static_cast<char>(h.size() >> 8)};
+  f.write(len, 2);
+  f.write(h.data(), static_cast<std::streamsize>(h.size()));
+  f.write(reinterpret_cast<const char*>(x.data()), 400);
+  f.close();
+  const CliResult r = run("quantize --format mxint4 --in " + (dir / "x.npy").string() + " --out " + (dir / "y.npy").string());
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::ifstream g(dir / "y.npy", std::ios::binary);
+  std::string head(128, '\0');
+  g.read(head.data(), 128);
+  EXPECT_NE(head.find("'shape': (2, 50)"), std::string::npos);
+  std::vector<float> want(x.size());
+  fake_quantize(Format::mxint4, x, want);
+  EXPECT_EQ(read(dir / "y.npy", 10 + h.size()), want);
+}
+
+TEST_F(Cli, BadInputGivesOneLineAndNoOutput) {
+  std::ofstream(dir / "odd.f32", std::ios::binary).write("abcde", 5);
+  const auto out = (dir / "y.f32").string();
+  const std::pair<std::string, std::string> cases[] = {
+      {"quantize --format mxfp5 --in " + in() + " --out " + out, "unknown format 'mxfp5'"},
+      {"quantize --format mxint8 --in " + (dir / "odd.f32").string() + " --out " + out, "not a multiple of 4"},
+      {"quantize --format mxint8 --block -3 --in " + in() + " --out " + out, "block size -3"},
+      {"quantize --format mxint8 --round up --in " + in() + " --out " + out, "unknown rounding mode 'up'"},
+      {"quantize --format mxint8 --tensor-scale --in " + in() + " --out " + out, "nvfp4 only"},
+      {"quantize --format mxint8 --in " + in() + " --out " + (dir / "no/such/dir/y.f32").string(), "cannot open"},
+  };
+  for (const auto& [args, message] : cases) {
+    const CliResult r = run(args);
+    EXPECT_EQ(r.status, 1) << args;
+    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_FALSE(fs::exists(out)) << args;
+  }
+  EXPECT_NE(run("quantize --format mxint8 --in " + (dir / "missing.f32").string() + " --out " + out).status, 0);
+}
+
+TEST_F(Cli, FormatsJsonListsEveryFormat) {
+  const auto out = dir / "formats.json";
+  ASSERT_EQ(std::system((std::string(MXLAB_CLI) + " formats --json > " + out.string()).c_str()), 0);
+  std::ifstream f(out);
+  const std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  for (const auto& t : format_table()) EXPECT_NE(text.find(std::string("\"") + t.name + "\""), std::string::npos);
+  EXPECT_NE(text.find("\"bits_per_weight\": 4.25"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mxlab

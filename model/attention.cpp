@@ -1,0 +1,45 @@
+// Causal grouped-query attention (llama2.c run.c multihead attention, computed as matrices per head).
+#include "model/attention.hpp"
+
+#include <cmath>
+
+namespace mxlab::model {
+
+Matrix causal_attention(const Matrix& q, const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<const Matrix>& values,
+                        const ModelConfig& c, int pos0, const QuantScheme& scheme) {
+  const int T = static_cast<int>(q.rows()), S = static_cast<int>(keys.rows()), hs = c.head_size;
+  const int group = c.n_heads / c.n_kv_heads;
+  // Per kv head: K (S x hs, blocks along hs for Q K^T) and V^T (hs x S, blocks along positions for P V).
+  std::vector<Matrix> kh(c.n_kv_heads), vt(c.n_kv_heads);
+  for (int g = 0; g < c.n_kv_heads; ++g) {
+    kh[g] = keys.middleCols(g * hs, hs);
+    vt[g] = values.middleCols(g * hs, hs).transpose();
+    quantize_rows(scheme.attn_scores, kh[g]);
+    quantize_rows(scheme.attn_values, vt[g]);
+  }
+  Matrix out(T, c.q_dim());
+  const float scale = 1.0f / std::sqrt(static_cast<float>(hs));
+#pragma omp parallel for schedule(dynamic, 1) if (c.n_heads > 1 && T > 1)
+  for (int h = 0; h < c.n_heads; ++h) {
+    const int g = h / group;
+    Matrix qh = q.middleCols(h * hs, hs);
+    quantize_rows(scheme.attn_scores, qh);
+    Matrix p(T, S);
+    p.noalias() = qh * kh[g].transpose();
+    for (int t = 0; t < T; ++t) {  // softmax over the visible keys 0..pos0+t, zero beyond (causal mask)
+      const int visible = pos0 + t + 1;
+      float* row = p.row(t).data();
+      float mx = row[0] * scale;
+      for (int s = 0; s < visible; ++s) mx = std::max(mx, row[s] * scale);
+      float sum = 0.f;
+      for (int s = 0; s < visible; ++s) sum += (row[s] = std::exp(row[s] * scale - mx));
+      for (int s = 0; s < visible; ++s) row[s] /= sum;
+      for (int s = visible; s < S; ++s) row[s] = 0.f;
+    }
+    quantize_rows(scheme.attn_values, p);
+    out.middleCols(h * hs, hs).noalias() = p * vt[g].transpose();
+  }
+  return out;
+}
+
+}  // namespace mxlab::model

@@ -1,0 +1,14 @@
+// Causal grouped-query attention over a window with a KV cache and operand quantization (internal to model/).
+#pragma once
+#include "model/quant_scheme.hpp"
+#include "model/weights.hpp"
+
+namespace mxlab::model {
+
+// q: T x (n_heads*hs) queries at positions pos0..pos0+T-1; keys/values: S x (n_kv_heads*hs) rows for
+// positions 0..S-1 with S = pos0 + T. Query head h reads kv head h / (n_heads / n_kv_heads) (GQA).
+// Returns T x (n_heads*hs): per head softmax(Q K^T / sqrt(hs) + causal mask) V.
+Matrix causal_attention(const Matrix& q, const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<const Matrix>& values,
+                        const ModelConfig& c, int pos0, const QuantScheme& scheme);
+
+}  // namespace mxlab::model

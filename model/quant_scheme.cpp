@@ -1,0 +1,60 @@
+// Quantization hook configuration and row-wise fake quantization.
+#include "model/quant_scheme.hpp"
+
+#include <span>
+
+namespace mxlab::model {
+
+std::string TensorQuant::describe() const {
+  if (!format) return "none";
+  const FormatTraits& t = traits(*format);
+  return std::string(t.name) + "/" + std::to_string(cfg.block ? cfg.block : t.default_block);
+}
+
+TensorQuant TensorQuant::parse(std::string_view name, int block) {
+  TensorQuant q;
+  if (name.empty() || name == "none" || name == "fp32") return q;
+  q.format = find_format(name).id;  // throws std::invalid_argument listing the known names
+  q.cfg.block = block;
+  (void)resolve_block(traits(*q.format), q.cfg);  // validate the block size now, not mid-forward
+  return q;
+}
+
+LinearQuant QuantScheme::for_linear(LinearId id) const {
+  if (auto it = overrides.find(linear_name(id)); it != overrides.end()) return it->second;
+  if (id.kind == LinearKind::classifier && !quantize_classifier) return {};
+  return linear;
+}
+
+bool QuantScheme::any() const {
+  if (linear.enabled() || kv_cache.enabled() || attn_scores.enabled() || attn_values.enabled()) return true;
+  for (const auto& [name, q] : overrides)
+    if (q.enabled()) return true;
+  return false;
+}
+
+std::string QuantScheme::describe() const {
+  std::string s = "W=" + linear.weight.describe() + " A=" + linear.input.describe();
+  if (linear.output.enabled()) s += " O=" + linear.output.describe();
+  if (quantize_classifier) s += " +classifier";
+  if (kv_cache.enabled()) s += " KV=" + kv_cache.describe();
+  if (attn_scores.enabled()) s += " QK=" + attn_scores.describe();
+  if (attn_values.enabled()) s += " PV=" + attn_values.describe();
+  if (!overrides.empty()) s += " (" + std::to_string(overrides.size()) + " overrides)";
+  return s;
+}
+
+void quantize_rows(const TensorQuant& q, Matrix& m) {
+  if (!q.format || m.size() == 0) return;
+  (void)resolve_block(traits(*q.format), q.cfg);  // throw here, never inside the parallel loop
+  const Eigen::Index rows = m.rows(), cols = m.cols();
+#pragma omp parallel for schedule(static) if (rows > 1 && m.size() > 4096)
+  for (Eigen::Index r = 0; r < rows; ++r) {
+    QuantConfig cfg = q.cfg;
+    cfg.index_base = q.cfg.index_base + static_cast<std::size_t>(r * cols);
+    std::span<float> row(m.row(r).data(), static_cast<std::size_t>(cols));
+    fake_quantize(*q.format, row, row, cfg);
+  }
+}
+
+}  // namespace mxlab::model

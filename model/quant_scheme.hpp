@@ -1,0 +1,49 @@
+// Quantization hooks of the runtime: which format quantizes each linear layer's weight, input and output,
+// the KV cache and the attention matmul operands (fake quantization through mxlab::fake_quantize).
+#pragma once
+#include <map>
+#include <optional>
+#include <string>
+
+#include "formats/format.hpp"
+#include "model/weights.hpp"
+
+namespace mxlab::model {
+
+// One quantization point: a format (none = pass-through) and its QuantConfig (block, rounding, seed).
+struct TensorQuant {
+  std::optional<Format> format;
+  QuantConfig cfg{};
+  bool enabled() const { return format.has_value(); }
+  // "none" or "<format>[/<block>]" for logs.
+  std::string describe() const;
+  // Parses "none" or a format name of the table; block 0 = the format's default.
+  static TensorQuant parse(std::string_view name, int block = 0);
+};
+
+// A linear layer y = x W^T: weight (quantized once, each output row a flat vector, blocks along the input
+// dimension K), input activations (per token row, blocks along K) and optionally the output (per row).
+struct LinearQuant {
+  TensorQuant weight, input, output;
+  bool enabled() const { return weight.enabled() || input.enabled() || output.enabled(); }
+};
+
+struct QuantScheme {
+  LinearQuant linear;                            // default for every block linear (q, k, v, o, gate, up, down)
+  bool quantize_classifier = false;              // the classifier uses `linear` only when set
+  std::map<std::string, LinearQuant> overrides;  // per-layer, by linear_name ("layers.3.down", "classifier")
+  TensorQuant kv_cache;     // K (after RoPE) and V rows as stored in the cache, per token row of kv_dim
+  TensorQuant attn_scores;  // operands of Q K^T: Q and K per head vector (blocks along head_size)
+  TensorQuant attn_values;  // operands of P V: P rows (blocks along key positions) and V columns (same axis)
+
+  // The effective hook of one linear layer (override, else default, classifier only when enabled).
+  LinearQuant for_linear(LinearId id) const;
+  bool any() const;
+  std::string describe() const;
+};
+
+// Fake-quantizes every row of m in place (row r is a flat vector; stochastic index_base = r * cols).
+// Rows are processed in parallel with OpenMP.
+void quantize_rows(const TensorQuant& q, Matrix& m);
+
+}  // namespace mxlab::model

@@ -1,0 +1,70 @@
+// Llama-family forward pass over a window of tokens (prefill style, GEMMs through Eigen) with quantization hooks,
+// an optional KV cache for incremental decoding, and an observer seeing every linear layer's input.
+#pragma once
+#include <map>
+#include <memory>
+#include <span>
+
+#include "model/quant_scheme.hpp"
+#include "model/weights.hpp"
+
+namespace mxlab::model {
+
+// Keys (after RoPE) and values of every layer for positions [0, length).
+struct KVCache {
+  KVCache(const ModelConfig& c, int capacity);
+  std::vector<Matrix> k, v;  // per layer: capacity x kv_dim
+  int length = 0;
+  int capacity() const { return k.empty() ? 0 : static_cast<int>(k[0].rows()); }
+};
+
+// Sees the input rows (T x in) of linear layer `id` as they arrive, before that layer's input quantization.
+// q/k/v (and gate/up) see the same matrix, each under its own id. Used by calibration (calibration.hpp).
+class LinearObserver {
+ public:
+  virtual ~LinearObserver() = default;
+  virtual void observe(LinearId id, const Matrix& x) = 0;
+};
+
+struct ForwardOptions {
+  KVCache* cache = nullptr;            // null: the tokens are positions 0..T-1 and nothing is kept
+  LinearObserver* observer = nullptr;
+  int n_layers = -1;  // >= 0: run only the first n blocks and return the residual stream (T x dim), no head
+};
+
+class Runtime {
+ public:
+  // Weights are shared (several runtimes, e.g. FP32 reference and quantized, may read the same weights).
+  explicit Runtime(std::shared_ptr<const ModelWeights> weights, QuantScheme scheme = {});
+
+  const ModelWeights& weights() const { return *weights_; }
+  const ModelConfig& config() const { return weights_->config; }
+  const QuantScheme& scheme() const { return scheme_; }
+  void set_scheme(QuantScheme scheme);
+  // Quantized weights are cached per layer; call this after changing weights this runtime reads
+  // (e.g. a PTQ algorithm replacing a layer's weight or scaling an RMSNorm weight).
+  void clear_weight_cache() { weight_cache_.clear(); }
+
+  // Logits (T x vocab) for tokens at positions cache->length .. + T-1 (0.. without a cache). Row t predicts
+  // the token after tokens[t]. Throws std::out_of_range for a token outside the vocabulary or a position
+  // at or past seq_len (or the cache capacity).
+  Matrix forward(std::span<const int> tokens, const ForwardOptions& opt = {});
+
+  // The layer y = x W^T + b with this runtime's hooks (for algorithms that re-run one layer).
+  Matrix linear(LinearId id, const Matrix& x, LinearObserver* observer = nullptr);
+  // The weight the hooks multiply with (quantized and cached when the layer's weight hook is on).
+  const Matrix& effective_weight(LinearId id);
+
+ private:
+  std::shared_ptr<const ModelWeights> weights_;
+  QuantScheme scheme_;
+  std::map<LinearId, Matrix> weight_cache_;
+};
+
+// Row-wise RMSNorm exactly as llama2.c run.c rmsnorm: o = w * (x / sqrt(mean(x^2) + eps)).
+Matrix rms_norm(const Matrix& x, const Vector& weight, float eps);
+// llama2.c RoPE in place on rows (positions pos0..pos0+T-1): pairs (2i, 2i+1) of each head rotated by
+// pos * theta^(-(2i mod head_size)/head_size).
+void apply_rope(Matrix& x, int head_size, int pos0, float theta);
+
+}  // namespace mxlab::model
