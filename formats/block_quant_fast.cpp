@@ -39,6 +39,20 @@ struct Kernel {
   std::uint32_t key;
 };
 
+// X from the largest |x| bit pattern m (finite): exponent bits, or the leading one of a float32 subnormal.
+int exponent_of_amax(std::uint32_t m, int scale_emax) {
+  if (m == 0) return -127;
+  const int log2_amax = m >= 0x00800000u ? static_cast<int>(m >> 23) - 127 : (31 - std::countl_zero(m)) - 149;
+  return std::clamp(log2_amax - scale_emax, -127, 127);
+}
+
+std::uint32_t horizontal_max(__m256i v) {
+  __m128i m = _mm_max_epu32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  m = _mm_max_epu32(m, _mm_shuffle_epi32(m, 0x4E));
+  m = _mm_max_epu32(m, _mm_shuffle_epi32(m, 0xB1));
+  return static_cast<std::uint32_t>(_mm_cvtsi128_si32(m));
+}
+
 // Shared exponent X of a block from the largest |x| bit pattern; false when the block holds NaN/Inf.
 bool shared_exponent(const float* x, std::size_t n, int scale_emax, int& X) {
   const __m256i absmask = _mm256_set1_epi32(0x7fffffff);
@@ -46,16 +60,10 @@ bool shared_exponent(const float* x, std::size_t n, int scale_emax, int& X) {
   std::size_t i = 0;
   for (; i + 8 <= n; i += 8)
     vmax = _mm256_max_epu32(vmax, _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + i)), absmask));
-  alignas(32) std::uint32_t lanes[8];
-  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), vmax);
-  std::uint32_t m = *std::max_element(lanes, lanes + 8);
+  std::uint32_t m = horizontal_max(vmax);
   for (; i < n; ++i) m = std::max(m, std::bit_cast<std::uint32_t>(x[i]) & 0x7fffffffu);
   if (m >= 0x7f800000u) return false;
-  int log2_amax;
-  if (m == 0) { X = -127; return true; }
-  if (m >= 0x00800000u) log2_amax = static_cast<int>(m >> 23) - 127;
-  else log2_amax = (31 - std::countl_zero(m)) - 149;  // float32 subnormal
-  X = std::clamp(log2_amax - scale_emax, -127, 127);
+  X = exponent_of_amax(m, scale_emax);
   return true;
 }
 
@@ -112,12 +120,35 @@ inline void store8(float* y, __m256 v, bool stream) {
   _mm_stream_ps(y + 4, _mm256_extractf128_ps(v, 1));
 }
 
+Lanes lanes_for(int X, const Kernel& k) {
+  return {_mm256_set1_ps(pow2f(-X)), _mm256_set1_ps(pow2f(k.frac_bits)), _mm256_set1_ps(pow2f(-k.frac_bits)),
+          _mm256_set1_ps(pow2f(X)),  _mm256_set1_ps(k.max_normal),     _mm256_set1_epi32(k.emin),
+          _mm256_set1_epi32(k.mbits), _mm256_set1_epi32(static_cast<int>(k.key))};
+}
+
+// The default block of 32: four vectors loaded once, amax and quantization from registers.
+template <Round R, bool SignedZero>
+void quantize_block32(const float* x, float* y, const Kernel& k, std::uint32_t first_index, bool stream) {
+  __m256 v[4];
+  __m256i vmax = _mm256_setzero_si256();
+  for (int j = 0; j < 4; ++j) {
+    v[j] = _mm256_loadu_ps(x + 8 * j);
+    vmax = _mm256_max_epu32(vmax, _mm256_and_si256(_mm256_castps_si256(v[j]), _mm256_set1_epi32(0x7fffffff)));
+  }
+  const std::uint32_t m = horizontal_max(vmax);
+  if (m >= 0x7f800000u) {
+    for (int j = 0; j < 4; ++j) store8(y + 8 * j, _mm256_set1_ps(std::numeric_limits<float>::quiet_NaN()), stream);
+    return;
+  }
+  const Lanes c = lanes_for(exponent_of_amax(m, k.scale_emax), k);
+  for (int j = 0; j < 4; ++j)
+    store8(y + 8 * j, quantize8<R, SignedZero>(v[j], c, first_index + 8 * j), stream);
+}
+
 template <Round R, bool SignedZero>
 void quantize_block(const float* x, float* y, std::size_t len, int X, const Kernel& k, std::uint32_t first_index,
                     bool stream) {
-  const Lanes c{_mm256_set1_ps(pow2f(-X)), _mm256_set1_ps(pow2f(k.frac_bits)), _mm256_set1_ps(pow2f(-k.frac_bits)),
-                _mm256_set1_ps(pow2f(X)), _mm256_set1_ps(k.max_normal), _mm256_set1_epi32(k.emin),
-                _mm256_set1_epi32(k.mbits), _mm256_set1_epi32(static_cast<int>(k.key))};
+  const Lanes c = lanes_for(X, k);
   std::size_t i = 0;
   for (; i + 8 <= len; i += 8)
     store8(y + i, quantize8<R, SignedZero>(_mm256_loadu_ps(x + i), c, first_index + static_cast<std::uint32_t>(i)), stream);
@@ -138,6 +169,11 @@ void quantize_all(const FormatTraits& t, std::span<const float> in, std::span<fl
 #pragma omp parallel for schedule(static) if (n >= (1u << 18))
   for (std::size_t b = 0; b < nb; ++b) {
     const std::size_t first = b * block, len = std::min(block, n - first);
+    if (len == 32) {
+      quantize_block32<R, SignedZero>(in.data() + first, out.data() + first, k,
+                                      static_cast<std::uint32_t>(cfg.index_base + first), stream);
+      continue;
+    }
     int X;
     if (!shared_exponent(in.data() + first, len, k.scale_emax, X)) {
       std::fill_n(out.data() + first, len, nan);

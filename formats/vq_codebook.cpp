@@ -263,7 +263,8 @@ std::vector<std::uint8_t> pack_indices(std::span<const std::uint32_t> indices, i
     // b <= 16 and the bit offset within a byte <= 7: the index spans at most 3 bytes.
     const std::size_t bit = i * b;
     const std::uint32_t w = indices[i] << (bit & 7);
-    for (std::size_t at = bit >> 3, s = 0; s < (bit & 7) + b; s += 8, ++at) out[at] |= static_cast<std::uint8_t>(w >> s);
+    for (std::size_t at = bit >> 3, s = 0; s < (bit & 7) + b; s += 8, ++at)
+      out[at] |= static_cast<std::uint8_t>(w >> s);
   }
   return out;
 }
@@ -279,7 +280,8 @@ std::vector<std::uint32_t> unpack_indices(std::span<const std::uint8_t> bytes, i
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t bit = i * b;
     std::uint32_t w = 0;
-    for (std::size_t at = bit >> 3, s = 0; s < (bit & 7) + b; s += 8, ++at) w |= static_cast<std::uint32_t>(bytes[at]) << s;
+    for (std::size_t at = bit >> 3, s = 0; s < (bit & 7) + b; s += 8, ++at)
+      w |= static_cast<std::uint32_t>(bytes[at]) << s;
     out[i] = (w >> (bit & 7)) & ((1u << b) - 1u);
   }
   return out;

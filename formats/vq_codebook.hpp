@@ -40,7 +40,8 @@ class VqCodebook {
   std::span<const std::int8_t> int8_entries() const { return int8_; }    // empty unless int8
 
   // x is split into consecutive dim-vectors (x.size() % dim == 0). index = argmin_k sum_d w_d (x_d - c_kd)^2,
-  // in double, ties to the smallest k. weights: empty (all 1) or x.size() finite non-negative values.
+  // accumulated in double as dist = fma(w_d, (x_d - c_kd)^2, dist) for d = 0.., ties to the smallest k.
+  // weights: empty (all 1) or x.size() finite non-negative values. Non-finite x throws.
   std::vector<std::uint32_t> encode(std::span<const float> x, std::span<const float> weights = {}) const;
   // Lookup: dim floats per index; throws on an index >= K.
   std::vector<float> decode(std::span<const std::uint32_t> indices) const;
