@@ -1,2 +1,177 @@
+// `mxlab tokenize | generate | eval`: the Llama-family runtime from the command line (model/ library).
+#include <unistd.h>
+
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
 #include "apps/commands.hpp"
-void mxlab::cli::add_model_commands(CLI::App&){}
+#include "model/eval.hpp"
+#include "model/generate.hpp"
+#include "model/load_model.hpp"
+#include "model/text_corpus.hpp"
+#include "model/tokenizer.hpp"
+
+namespace mxlab::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace mxlab::model;
+
+struct ModelArgs {
+  std::string data_dir, model, tokenizer, text;
+};
+
+// An omitted path defaults to <data>/<fallback>; a relative path that does not exist here is tried under <data>.
+fs::path resolve(const std::string& given, const std::string& fallback, const std::string& data_flag) {
+  const fs::path data = data_dir(data_flag);
+  if (given.empty()) return data / fallback;
+  const fs::path p(given);
+  if (p.is_relative() && !fs::exists(p) && fs::exists(data / p)) return data / p;
+  return p;
+}
+
+void add_paths(CLI::App* cmd, ModelArgs& a, bool model, bool text) {
+  cmd->add_option("--data-dir", a.data_dir, "Data directory (default $MXLAB_DATA or the build-time default)");
+  if (model) cmd->add_option("--model", a.model, "llama2.c .bin or HF safetensors dir (default models/stories260K.bin)");
+  cmd->add_option("--tokenizer", a.tokenizer, "llama2.c tokenizer.bin (default models/tok512.bin)");
+  if (text) cmd->add_option("--text", a.text, "Text file (default text/tinystories-valid-dev.txt)");
+}
+
+std::shared_ptr<ModelWeights> load(const ModelArgs& a) {
+  return std::make_shared<ModelWeights>(load_model(resolve(a.model, "models/stories260K.bin", a.data_dir)));
+}
+Tokenizer tokenizer(const ModelArgs& a) { return Tokenizer(resolve(a.tokenizer, "models/tok512.bin", a.data_dir)); }
+fs::path text_path(const ModelArgs& a) { return resolve(a.text, "text/tinystories-valid-dev.txt", a.data_dir); }
+
+void add_tokenize(CLI::App& app) {
+  auto a = std::make_shared<ModelArgs>();
+  auto raw = std::make_shared<std::string>();
+  auto* cmd = app.add_subcommand("tokenize", "Token ids of a text file, one per line (the stream eval uses)");
+  add_paths(cmd, *a, false, true);
+  cmd->add_option("--string", *raw, "Encode this string (BOS first) instead of a file");
+  cmd->callback([a, raw] {
+    const Tokenizer tok = tokenizer(*a);
+    const std::vector<int> ids = raw->empty() ? load_eval_tokens(tok, text_path(*a)) : tok.encode(*raw, true);
+    std::string out;
+    for (int id : ids) out += std::to_string(id) + "\n";
+    std::cout << out;
+  });
+}
+
+void add_generate(CLI::App& app) {
+  auto a = std::make_shared<ModelArgs>();
+  auto prompt = std::make_shared<std::string>();
+  auto opt = std::make_shared<GenerateOptions>();
+  auto ids = std::make_shared<bool>(false);
+  auto* cmd = app.add_subcommand("generate", "Sample text from the FP32 model (llama2.c run.c sampler)");
+  add_paths(cmd, *a, true, false);
+  cmd->add_option("--prompt", *prompt, "Prompt text (default: start from BOS alone)");
+  cmd->add_option("--steps", opt->steps, "Positions to run incl. the prompt (0 = seq_len)")->capture_default_str();
+  cmd->add_option("--temperature", opt->temperature, "0 = greedy argmax")->capture_default_str()->check(
+      CLI::NonNegativeNumber);
+  cmd->add_option("--top-p", opt->top_p, "Nucleus sampling threshold in (0,1); 1 = off")->capture_default_str();
+  cmd->add_option("--seed", opt->seed, "Non-zero RNG seed")->capture_default_str();
+  cmd->add_flag("--ids", *ids, "Print token ids (one per line) instead of text");
+  cmd->callback([a, prompt, opt, ids] {
+    Runtime rt(load(*a));
+    const Tokenizer tok = tokenizer(*a);
+    if (tok.vocab_size() != rt.config().vocab_size)
+      throw std::invalid_argument("tokenizer has " + std::to_string(tok.vocab_size()) + " tokens but the model " +
+                                  std::to_string(rt.config().vocab_size) + " (wrong --tokenizer?)");
+    GenerateOptions o = *opt;
+    if (!*ids) o.on_token = [&](int prev, int next) { std::cout << tok.decode(prev, next) << std::flush; };
+    const std::vector<int> p = tok.encode(*prompt, /*bos=*/true);
+    if (!*ids) std::cout << tok.decode(p) << std::flush;
+    const std::vector<int> out = generate(rt, p, o);
+    if (*ids)
+      for (int id : out) std::cout << id << "\n";
+    else
+      std::cout << "\n";
+  });
+}
+
+struct EvalArgs {
+  ModelArgs paths;
+  EvalOptions opt;
+  std::string weights = "none", acts = "none", outputs = "none", kv = "none", round = "even";
+  int block = 0;
+  bool classifier = false, json = false;
+};
+
+QuantScheme scheme_from(const EvalArgs& e) {
+  QuantScheme s;
+  s.linear.weight = TensorQuant::parse(e.weights, e.block);
+  s.linear.input = TensorQuant::parse(e.acts, e.block);
+  s.linear.output = TensorQuant::parse(e.outputs, e.block);
+  s.kv_cache = TensorQuant::parse(e.kv, e.block);
+  for (TensorQuant* t : {&s.linear.weight, &s.linear.input, &s.linear.output, &s.kv_cache})
+    t->cfg.round = parse_round(e.round);
+  s.quantize_classifier = e.classifier;
+  return s;
+}
+
+void add_eval(CLI::App& app) {
+  auto e = std::make_shared<EvalArgs>();
+  auto* cmd = app.add_subcommand("eval", "Perplexity; with quantization also KL divergence and top-1 vs FP32");
+  add_paths(cmd, e->paths, true, true);
+  cmd->add_option("--ctx", e->opt.ctx, "Window length (default: the model's seq_len)");
+  cmd->add_option("--max-tokens", e->opt.max_tokens, "Use only the first K tokens of the stream");
+  cmd->add_option("--weights", e->weights, "Weight format of every linear layer (none = FP32)")->capture_default_str();
+  cmd->add_option("--acts", e->acts, "Input-activation format of every linear layer")->capture_default_str();
+  cmd->add_option("--outputs", e->outputs, "Output format of every linear layer")->capture_default_str();
+  cmd->add_option("--kv-cache", e->kv, "KV-cache format")->capture_default_str();
+  cmd->add_option("--block", e->block, "Block size (0 = each format's default)")->capture_default_str();
+  cmd->add_option("--round", e->round, "Rounding: even, nearest, floor, stochastic")->capture_default_str();
+  cmd->add_flag("--quantize-classifier", e->classifier, "Quantize the classifier too");
+  cmd->add_flag("--json", e->json, "Print one JSON object");
+  cmd->callback([e] {
+    const QuantScheme scheme = scheme_from(*e);
+    auto weights = load(e->paths);
+    const Tokenizer tok = tokenizer(e->paths);
+    if (tok.vocab_size() != weights->config.vocab_size)
+      throw std::invalid_argument("tokenizer has " + std::to_string(tok.vocab_size()) + " tokens but the model " +
+                                  std::to_string(weights->config.vocab_size) + " (wrong --tokenizer?)");
+    const std::vector<int> tokens = load_eval_tokens(tok, text_path(e->paths));
+    Runtime fp32(weights);
+    Runtime quant(weights, scheme);
+    EvalOptions opt = e->opt;
+    const bool tty = isatty(STDERR_FILENO);
+    opt.progress = [tty](std::size_t w, std::size_t n) {
+      if (n < 8) return;
+      if (tty) std::cerr << "\reval: window " << w << "/" << n << (w == n ? "\n" : "") << std::flush;
+      else if (w % std::max<std::size_t>(1, n / 10) == 0 || w == n) std::cerr << "eval: window " << w << "/" << n << "\n";
+    };
+    const bool quantized = scheme.any();
+    const EvalResult r = quantized ? evaluate(quant, tokens, opt, &fp32) : evaluate(fp32, tokens, opt);
+    nlohmann::json j = {{"ppl", r.ppl}, {"nll", r.nll}, {"tokens", r.tokens}, {"windows", r.windows},
+                        {"ctx", r.ctx}, {"scheme", scheme.describe()}};
+    if (r.compared) {
+      j["fp32_nll"] = r.ref_nll;
+      j["kld_mean"] = r.kld_mean;
+      j["kld_median"] = r.kld_median;
+      j["kld_p999"] = r.kld_p999;
+      j["kld_max"] = r.kld_max;
+      j["top1_agree"] = r.top1_agree;
+    }
+    if (e->json) {
+      std::cout << j.dump() << "\n";
+      return;
+    }
+    std::cout << std::setprecision(6);
+    for (const char* k : {"scheme", "ctx", "windows", "tokens", "nll", "ppl", "fp32_nll", "kld_mean", "kld_median",
+                          "kld_p999", "kld_max", "top1_agree"})
+      if (j.contains(k)) std::cout << std::left << std::setw(11) << k << " " << (j[k].is_string() ? j[k].get<std::string>() : j[k].dump()) << "\n";
+  });
+}
+
+}  // namespace
+
+void add_model_commands(CLI::App& app) {
+  add_tokenize(app);
+  add_generate(app);
+  add_eval(app);
+}
+
+}  // namespace mxlab::cli

@@ -14,11 +14,13 @@ struct QuantizeArgs {
   int block = 0;
   std::uint64_t seed = 0;
   bool tensor_scale = false;
+  bool flush_subnormals = false;
 };
 
 void run_quantize(const QuantizeArgs& a) {
   const FormatTraits& t = find_format(a.format);
-  QuantConfig cfg{.round = parse_round(a.round), .block = a.block, .seed = a.seed, .tensor_scale = a.tensor_scale};
+  const QuantConfig cfg{.round = parse_round(a.round), .block = a.block, .seed = a.seed,
+                        .tensor_scale = a.tensor_scale, .flush_subnormal_inputs = a.flush_subnormals};
   resolve_block(t, cfg);
   if (std::filesystem::equivalent(a.in, a.out)) throw std::runtime_error("--out must differ from --in");
   Tensor x = read_tensor(a.in);
@@ -49,6 +51,7 @@ void add_quantize_command(CLI::App& app) {
   cmd->add_option("--block", a.block, "Values per block/group (0 = the format's default)")->capture_default_str();
   cmd->add_option("--seed", a.seed, "Seed for stochastic rounding")->capture_default_str();
   cmd->add_flag("--tensor-scale", a.tensor_scale, "nvfp4: add the FP32 per-tensor scale (amax / 2688)");
+  cmd->add_flag("--flush-subnormals", a.flush_subnormals, "Treat float32 subnormal inputs as zeros");
   cmd->add_option("--in", a.in, "Input float32 tensor (.f32 or .npy)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--out", a.out, "Output: dequantized float32 (.f32 or .npy)")->required();
   cmd->add_option("--packed", a.packed, "Also write the bit-exact packed encoding (MXLP file)");

@@ -39,6 +39,7 @@ struct QuantConfig {
   std::uint64_t seed = 0;      // stochastic rounding seed
   bool tensor_scale = false;   // nvfp4 only: second-level FP32 per-tensor scale (amax / (6 * 448))
   std::size_t index_base = 0;  // flat index of in[0], for stochastic rounding of a slice of a larger tensor
+  bool flush_subnormal_inputs = false;  // float32 subnormal inputs count as +-0 (microxcaling's flush_fp32_subnorms)
 };
 
 struct FormatTraits;
@@ -91,6 +92,8 @@ int resolve_block(const FormatTraits& t, const QuantConfig& cfg);
 // (a trailing partial block is padded with zeros for its scale). in and out may alias.
 void fake_quantize(Format f, std::span<const float> in, std::span<float> out, const QuantConfig& cfg = {});
 void fake_quantize_ref(Format f, std::span<const float> in, std::span<float> out, const QuantConfig& cfg = {});
+// A copy of `in` with float32 subnormals replaced by zeros of the same sign.
+std::vector<float> flush_subnormals(std::span<const float> in);
 
 }  // namespace mxlab
 

@@ -133,10 +133,22 @@ double llmfp4_bias(Elem e, float scale) {
   return elem_spec(e).bias - std::log2(static_cast<double>(scale));
 }
 
+std::vector<float> flush_subnormals(std::span<const float> in) {
+  std::vector<float> x(in.begin(), in.end());
+  for (float& v : x)
+    if (std::fpclassify(v) == FP_SUBNORMAL) v = std::copysign(0.0f, v);
+  return x;
+}
+
 void fake_quantize(Format f, std::span<const float> in, std::span<float> out, const QuantConfig& cfg) {
   if (in.size() != out.size()) throw std::invalid_argument("fake_quantize: input and output sizes differ");
   const FormatTraits& t = traits(f);
   resolve_block(t, cfg);
+  if (cfg.flush_subnormal_inputs) {
+    QuantConfig plain = cfg;
+    plain.flush_subnormal_inputs = false;
+    return t.fake_quant_fast(t, flush_subnormals(in), out, plain);
+  }
   t.fake_quant_fast(t, in, out, cfg);
 }
 void fake_quantize_ref(Format f, std::span<const float> in, std::span<float> out, const QuantConfig& cfg) {

@@ -171,8 +171,12 @@ std::vector<float> quantize_block(Format f, std::span<const float> x, Round mode
   return out;
 }
 
-std::vector<float> fake_quantize(Format f, std::span<const float> in, const QuantConfig& cfg) {
+std::vector<float> fake_quantize(Format f, std::span<const float> in_raw, const QuantConfig& cfg) {
   const FormatTraits& t = traits(f);
+  std::vector<float> in(in_raw.begin(), in_raw.end());
+  if (cfg.flush_subnormal_inputs)
+    for (float& v : in)
+      if (v != 0 && std::fabs(v) < std::numeric_limits<float>::min()) v = std::signbit(v) ? -0.0f : 0.0f;
   const std::size_t block = static_cast<std::size_t>(resolve_block(t, cfg));
   float g = 1.0f;
   if (cfg.tensor_scale) {  // amax / (6 * 448) in float32, as the format defines it
@@ -184,7 +188,7 @@ std::vector<float> fake_quantize(Format f, std::span<const float> in, const Quan
   std::vector<float> out;
   out.reserve(in.size());
   for (std::size_t first = 0; first < in.size(); first += block) {
-    const auto q = quantize_block(f, in.subspan(first, std::min(block, in.size() - first)), cfg.round,
+    const auto q = quantize_block(f, std::span<const float>(in).subspan(first, std::min(block, in.size() - first)), cfg.round,
                                   stochastic_key(cfg.seed), cfg.index_base + first, g);
     out.insert(out.end(), q.begin(), q.end());
   }

@@ -34,6 +34,11 @@ BlockContext context(const PackedTensor& p, Round round, std::uint32_t key, std:
 }  // namespace
 
 PackedTensor encode_ref(Format f, std::span<const float> in, const QuantConfig& cfg) {
+  if (cfg.flush_subnormal_inputs) {
+    QuantConfig plain = cfg;
+    plain.flush_subnormal_inputs = false;
+    return encode_ref(f, flush_subnormals(in), plain);
+  }
   const FormatTraits& t = traits(f);
   PackedTensor p;
   p.format = f;

@@ -1,6 +1,8 @@
 // VQ codebook format: FP16/INT8 entry rounding, nearest-codeword encode, lookup decode, packing, serialization.
 #include "formats/vq_codebook.hpp"
 
+#include "formats/packed.hpp"
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -260,11 +262,7 @@ std::vector<std::uint8_t> pack_indices(std::span<const std::uint32_t> indices, i
     if (indices[i] >> b)
       fail("pack_indices: index " + std::to_string(indices[i]) + " at position " + std::to_string(i) +
            " does not fit in " + std::to_string(index_bits) + " bits");
-    // b <= 16 and the bit offset within a byte <= 7: the index spans at most 3 bytes.
-    const std::size_t bit = i * b;
-    const std::uint32_t w = indices[i] << (bit & 7);
-    for (std::size_t at = bit >> 3, s = 0; s < (bit & 7) + b; s += 8, ++at)
-      out[at] |= static_cast<std::uint8_t>(w >> s);
+    put_code(out.data(), index_bits, i, indices[i]);
   }
   return out;
 }
@@ -277,13 +275,7 @@ std::vector<std::uint32_t> unpack_indices(std::span<const std::uint8_t> bytes, i
     fail("unpack_indices: " + std::to_string(n) + " indices of " + std::to_string(index_bits) + " bits need " +
          std::to_string(need) + " bytes (got " + std::to_string(bytes.size()) + ")");
   std::vector<std::uint32_t> out(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t bit = i * b;
-    std::uint32_t w = 0;
-    for (std::size_t at = bit >> 3, s = 0; s < (bit & 7) + b; s += 8, ++at)
-      w |= static_cast<std::uint32_t>(bytes[at]) << s;
-    out[i] = (w >> (bit & 7)) & ((1u << b) - 1u);
-  }
+  for (std::size_t i = 0; i < n; ++i) out[i] = get_code(bytes.data(), index_bits, i);
   return out;
 }
 

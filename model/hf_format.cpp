@@ -85,11 +85,11 @@ class TensorSource {
     const bool ok = cols == 0 ? (shape.size() == 1 && shape[0] == rows)
                               : (shape.size() == 2 && shape[0] == rows && shape[1] == cols);
     if (!ok) {
-      std::string s;
-      for (auto d : shape) s += (s.empty() ? "" : ",") + std::to_string(d);
-      throw std::runtime_error(r->path().string() + ": tensor '" + name + "' has shape [" + s + "], expected [" +
-                               std::to_string(rows) + (cols ? "," + std::to_string(cols) : "") +
-                               "] from config.json");
+      std::string got, want = std::to_string(rows);
+      for (auto d : shape) got.append(got.empty() ? "" : ",").append(std::to_string(d));
+      if (cols) want.append(",").append(std::to_string(cols));
+      throw std::runtime_error(r->path().string() + ": tensor '" + name + "' has shape [" + got + "], expected [" +
+                               want + "] from config.json");
     }
     const std::vector<float> v = r->read_f32(name);
     std::copy(v.begin(), v.end(), dst);

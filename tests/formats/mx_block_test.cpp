@@ -58,6 +58,20 @@ TEST(MxBlock, FltMaxAndTinyScales) {
   EXPECT_EQ(sub5.out[1], std::ldexp(1.f, -130));
 }
 
+TEST(MxBlock, FlushingSubnormalInputs) {
+  const float sub = std::ldexp(1.f, -127);  // a float32 subnormal, exactly representable in MXFP4 with X = -127
+  const std::vector<float> x{sub, -sub, 0.f, 0.f};
+  EXPECT_EQ(mx(Format::mxfp4_e2m1, x).out[0], sub);
+  const PackedTensor p = encode_ref(Format::mxfp4_e2m1, x, {.block = 4, .flush_subnormal_inputs = true});
+  const auto y = decode(p);
+  EXPECT_EQ(p.bytes[0], 0);  // the flushed block is all zero: X = -127
+  EXPECT_EQ(test::bits(y[0]), 0u);
+  EXPECT_EQ(test::bits(y[1]), 0x80000000u);
+  std::vector<float> fast(4);
+  fake_quantize(Format::mxfp4_e2m1, x, fast, {.block = 4, .flush_subnormal_inputs = true});
+  EXPECT_TRUE(test::bit_equal(fast, y));
+}
+
 TEST(MxBlock, ZeroAndNegativeZeroBlocks) {
   for (const auto& t : format_table()) {
     if (t.family != Family::mx) continue;
@@ -131,11 +145,13 @@ TEST_P(ReferenceVsOracle, RandomTensorsAllRoundingModes) {
   const Format f = GetParam();
   auto x = test::random_blocks(32 * 48, 32, 7 + static_cast<int>(f));
   x[5] = 0.f; x[6] = -0.f; x[40] = NAN;  // a NaN block
+  for (int i = 64 * 3; i < 64 * 4; i += 3) x[i] = std::ldexp(x[i], -140);  // some float32 subnormals
   for (Round r : test::all_rounds())
     for (int block : {0, 7, 64}) {
       for (bool ts : {false, true}) {
         if (ts && f != Format::nvfp4) continue;
-        const QuantConfig cfg{.round = r, .block = block, .seed = 11, .tensor_scale = ts};
+        const QuantConfig cfg{.round = r, .block = block, .seed = 11, .tensor_scale = ts,
+                              .flush_subnormal_inputs = block == 7};
         const auto want = oracle::fake_quantize(f, x, cfg);
         EXPECT_TRUE(bit_equal(decode(encode_ref(f, x, cfg)), want, x)) << test::label(f, r) << " block " << block;
       }

@@ -62,7 +62,9 @@ TEST(FormatTable, MaxValuesFromTheSpec) {
   EXPECT_EQ(traits(Format::mxint4).max_value(), 7.0 / 4);
   EXPECT_EQ(traits(Format::mxint2).max_value(), 1.0);
   for (const auto& t : format_table()) {
-    if (t.family == Family::mx) EXPECT_EQ(t.scale_emax(), t.element().is_int ? 0 : t.element().emax) << t.name;
+    if (t.family == Family::mx) {
+      EXPECT_EQ(t.scale_emax(), t.element().is_int ? 0 : t.element().emax) << t.name;
+    }
   }
 }
 
