@@ -76,12 +76,14 @@ float nvfp4_tensor_scale(std::span<const float> x) {
   const float g = amax / (6.0f * 448.0f);
   return (g > 0 && std::isfinite(g)) ? g : 1.0f;
 }
+std::uint8_t nvfp4_block_scale(float amax, float tensor_scale) {
+  return static_cast<std::uint8_t>(encode_elem_ref(Elem::ue4m3, amax / (6.0L * tensor_scale), Round::even));
+}
 void encode_nvfp4(const BlockContext& c, std::span<const float> x, std::uint8_t* block) {
   const Amax a = block_amax(x);
   if (a.special) { block[0] = 0x7F; return; }
-  const long double g = c.tensor_scale;
-  block[0] = static_cast<std::uint8_t>(encode_elem_ref(Elem::ue4m3, a.amax / (6.0L * g), Round::even));
-  const long double s = decode_elem(Elem::ue4m3, block[0]) * g;
+  block[0] = nvfp4_block_scale(a.amax, c.tensor_scale);
+  const long double s = decode_elem(Elem::ue4m3, block[0]) * static_cast<long double>(c.tensor_scale);
   if (s != 0) encode_elements(c, x, s, codes_of(c, block));
 }
 void decode_nvfp4(const BlockContext& c, const std::uint8_t* block, std::span<float> out) {
@@ -92,9 +94,10 @@ void decode_nvfp4(const BlockContext& c, const std::uint8_t* block, std::span<fl
 }
 
 // ---- Symmetric INT-N per group: s = fl32(amax / (2^(N-1) - 1)); q = clamp(round(x / s)); x' = fl32(q * s).
+float group_scale(const FormatTraits& t, float amax) { return amax / static_cast<float>(t.element().max_normal); }
 void encode_int_group(const BlockContext& c, std::span<const float> x, std::uint8_t* block) {
   const Amax a = block_amax(x);
-  const float s = a.special ? kNaN : a.amax / static_cast<float>(c.t.element().max_normal);
+  const float s = a.special ? kNaN : group_scale(c.t, a.amax);
   put_f32(block, s);
   if (s > 0) encode_elements(c, x, s, codes_of(c, block));
 }
@@ -108,8 +111,7 @@ void decode_int_group(const BlockContext& c, const std::uint8_t* block, std::spa
 // ---- Asymmetric INT-N per group, as GPTQ's quantizer: xmin = min(min x, 0), xmax = max(max x, 0),
 // s = fl32(fl32(xmax - xmin) / (2^N - 1)), z = round_even(-xmin / s), q = clamp(round(x / s) + z, 0, 2^N - 1),
 // x' = fl32(s * (q - z)). Codes are unsigned; the zero point is one byte after the FP32 scale.
-void encode_int_asym(const BlockContext& c, std::span<const float> x, std::uint8_t* block) {
-  const int bits = c.t.element().bits;
+AsymParams asym_params(std::span<const float> x, int bits) {
   const long double maxq = (1 << bits) - 1;
   float lo = 0, hi = 0;
   bool special = false;
@@ -117,17 +119,23 @@ void encode_int_asym(const BlockContext& c, std::span<const float> x, std::uint8
     if (!std::isfinite(v)) special = true;
     else { lo = std::min(lo, v); hi = std::max(hi, v); }
   }
-  const float s = special ? kNaN : (hi - lo) / static_cast<float>(maxq);
-  put_f32(block, s);
-  block[4] = 0;
-  if (!(s > 0)) return;
-  const long double z = std::min(round_magnitude(-lo / static_cast<long double>(s), Round::even, 0), maxq);
-  block[4] = static_cast<std::uint8_t>(z);
+  AsymParams p{special ? kNaN : (hi - lo) / static_cast<float>(maxq), 0};
+  if (p.scale > 0)
+    p.zero = static_cast<int>(std::min(round_magnitude(-lo / static_cast<long double>(p.scale), Round::even, 0), maxq));
+  return p;
+}
+void encode_int_asym(const BlockContext& c, std::span<const float> x, std::uint8_t* block) {
+  const int bits = c.t.element().bits;
+  const long double maxq = (1 << bits) - 1;
+  const AsymParams p = asym_params(x, bits);
+  put_f32(block, p.scale);
+  block[4] = static_cast<std::uint8_t>(p.zero);
+  if (!(p.scale > 0)) return;
   std::uint8_t* codes = codes_of(c, block);
   for (std::size_t i = 0; i < x.size(); ++i) {
-    const long double r = static_cast<long double>(x[i]) / s;
+    const long double r = static_cast<long double>(x[i]) / p.scale;
     const long double n = round_magnitude(std::fabs(r), c.round, u24(c, i));
-    put_code(codes, bits, i, static_cast<std::uint32_t>(std::clamp((r < 0 ? -n : n) + z, 0.0L, maxq)));
+    put_code(codes, bits, i, static_cast<std::uint32_t>(std::clamp((r < 0 ? -n : n) + p.zero, 0.0L, maxq)));
   }
 }
 void decode_int_asym(const BlockContext& c, const std::uint8_t* block, std::span<float> out) {
@@ -141,7 +149,7 @@ void decode_int_asym(const BlockContext& c, const std::uint8_t* block, std::span
 // real-valued exponent bias b = b_default - log2(s) (see llmfp4_bias); x' = fl32(elem * s).
 void encode_fp_group(const BlockContext& c, std::span<const float> x, std::uint8_t* block) {
   const Amax a = block_amax(x);
-  const float s = a.special ? kNaN : a.amax / static_cast<float>(c.t.element().max_normal);
+  const float s = a.special ? kNaN : group_scale(c.t, a.amax);
   put_f32(block, s);
   if (s > 0) encode_elements(c, x, s, codes_of(c, block));
 }

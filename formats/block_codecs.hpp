@@ -17,12 +17,22 @@ void decode_int_asym(const BlockContext& c, const std::uint8_t* block, std::span
 void encode_fp_group(const BlockContext& c, std::span<const float> x, std::uint8_t* block);
 void decode_fp_group(const BlockContext& c, const std::uint8_t* block, std::span<float> out);
 
+// Per-block scales, shared by the reference codecs and the fast paths.
+std::uint8_t nvfp4_block_scale(float amax, float tensor_scale);  // UE4M3 code of amax / (6 * tensor_scale)
+float group_scale(const FormatTraits& t, float amax);            // fl32(amax / max_normal)
+struct AsymParams { float scale; int zero; };                    // GPTQ: s = fl32(fl32(hi - lo) / maxq), z
+AsymParams asym_params(std::span<const float> x, int bits);
+
 // nvfp4's second-level scale: amax over the finite values / (6 * 448), as float32 (1 if that is 0 or not finite).
 float nvfp4_tensor_scale(std::span<const float> x);
 
 // Fast paths (block_quant_fast.cpp).
 void fake_quant_fast_mx(const FormatTraits& t, std::span<const float> in, std::span<float> out, const QuantConfig& cfg);
-// Formats without a dedicated fast kernel: the reference codec, parallel over blocks.
+// NVFP4 and the FP32-scaled families: quotients in double, exact for every rounding decision of
+// even/nearest/floor (see group_quant_fast.cpp); stochastic rounding goes through the reference codec.
+void fake_quant_fast_scaled(const FormatTraits& t, std::span<const float> in, std::span<float> out,
+                            const QuantConfig& cfg);
+// The reference codec as a fake-quant function (encode_ref then decode).
 void fake_quant_by_reference(const FormatTraits& t, std::span<const float> in, std::span<float> out,
                              const QuantConfig& cfg);
 

@@ -11,12 +11,12 @@
 namespace mxlab {
 namespace {
 using namespace codecs;
-constexpr auto kRef = fake_quant_by_reference;
+constexpr auto kScaled = fake_quant_fast_scaled;
 
 #define MX_ROW(id, elem, frac, summary) \
   {Format::id, #id, Family::mx, Elem::elem, 32, ScaleType::e8m0, frac, summary, encode_mx, decode_mx, fake_quant_fast_mx}
 #define GROUP_ROW(id, family, elem, scale, enc, dec, summary) \
-  {Format::id, #id, Family::family, Elem::elem, 32, ScaleType::scale, 0, summary, enc, dec, kRef}
+  {Format::id, #id, Family::family, Elem::elem, 32, ScaleType::scale, 0, summary, enc, dec, kScaled}
 
 const std::array<FormatTraits, kFormatCount> kFormats{{
     MX_ROW(mxfp8_e4m3, e4m3, 0, "OCP MX FP8 E4M3, E8M0 scale per 32"),
@@ -29,7 +29,7 @@ const std::array<FormatTraits, kFormatCount> kFormats{{
     MX_ROW(mxint4, int4, 2, "MX INT4 (k/4, |k| <= 7), E8M0 scale per 32"),
     MX_ROW(mxint2, int2, 0, "MX INT2 (|k| <= 1), E8M0 scale per 32"),
     {Format::nvfp4, "nvfp4", Family::nvfp4, Elem::e2m1, 16, ScaleType::ue4m3, 0,
-     "NVFP4: E2M1, UE4M3 scale per 16, optional FP32 tensor scale", encode_nvfp4, decode_nvfp4, kRef},
+     "NVFP4: E2M1, UE4M3 scale per 16, optional FP32 tensor scale", encode_nvfp4, decode_nvfp4, kScaled},
     GROUP_ROW(int8, int_group, int8, fp32, encode_int_group, decode_int_group, "INT8 symmetric, FP32 scale per group"),
     GROUP_ROW(int6, int_group, int6, fp32, encode_int_group, decode_int_group, "INT6 symmetric, FP32 scale per group"),
     GROUP_ROW(int4, int_group, int4, fp32, encode_int_group, decode_int_group, "INT4 symmetric, FP32 scale per group"),
