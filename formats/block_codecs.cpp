@@ -51,14 +51,15 @@ void encode_elements(const BlockContext& c, std::span<const float> x, long doubl
 
 // ---- OCP MX (OCP MX v1.0 section 6.3): X = floor(log2(amax)) - emax_elem, clamped to E8M0's [-127, 127];
 // P_i = quantize(V_i / 2^X) with saturation to +-max normal. A NaN/Inf in the block makes the scale NaN.
-void encode_mx(const BlockContext& c, std::span<const float> x, std::uint8_t* block) {
+void scale_mx(const BlockContext& c, std::span<const float> x, std::uint8_t* block) {
   const Amax a = block_amax(x);
-  std::uint8_t* codes = codes_of(c, block);
   if (a.special) { block[0] = 0xFF; return; }  // NaN scale; element codes stay 0
   // ilogb reads the exponent bits exactly, also for float32 subnormals (no float log2 anywhere).
-  const int X = a.amax == 0 ? -127 : std::clamp(std::ilogb(a.amax) - c.t.scale_emax(), -127, 127);
-  block[0] = encode_e8m0(X);
-  encode_elements(c, x, std::ldexp(1.0L, X - c.t.frac_bits), codes);
+  block[0] = encode_e8m0(a.amax == 0 ? -127 : std::clamp(std::ilogb(a.amax) - c.t.scale_emax(), -127, 127));
+}
+void elements_mx(const BlockContext& c, std::span<const float> x, std::uint8_t* block) {
+  if (block[0] == 0xFF) return;
+  encode_elements(c, x, std::ldexp(1.0L, static_cast<int>(block[0]) - 127 - c.t.frac_bits), codes_of(c, block));
 }
 void decode_mx(const BlockContext& c, const std::uint8_t* block, std::span<float> out) {
   if (block[0] == 0xFF) { std::fill(out.begin(), out.end(), kNaN); return; }
@@ -79,10 +80,12 @@ float nvfp4_tensor_scale(std::span<const float> x) {
 std::uint8_t nvfp4_block_scale(float amax, float tensor_scale) {
   return static_cast<std::uint8_t>(encode_elem_ref(Elem::ue4m3, amax / (6.0L * tensor_scale), Round::even));
 }
-void encode_nvfp4(const BlockContext& c, std::span<const float> x, std::uint8_t* block) {
+void scale_nvfp4(const BlockContext& c, std::span<const float> x, std::uint8_t* block) {
   const Amax a = block_amax(x);
-  if (a.special) { block[0] = 0x7F; return; }
-  block[0] = nvfp4_block_scale(a.amax, c.tensor_scale);
+  block[0] = a.special ? 0x7F : nvfp4_block_scale(a.amax, c.tensor_scale);
+}
+void elements_nvfp4(const BlockContext& c, std::span<const float> x, std::uint8_t* block) {
+  if (block[0] == 0x7F) return;
   const long double s = decode_elem(Elem::ue4m3, block[0]) * static_cast<long double>(c.tensor_scale);
   if (s != 0) encode_elements(c, x, s, codes_of(c, block));
 }
@@ -95,10 +98,12 @@ void decode_nvfp4(const BlockContext& c, const std::uint8_t* block, std::span<fl
 
 // ---- Symmetric INT-N per group: s = fl32(amax / (2^(N-1) - 1)); q = clamp(round(x / s)); x' = fl32(q * s).
 float group_scale(const FormatTraits& t, float amax) { return amax / static_cast<float>(t.element().max_normal); }
-void encode_int_group(const BlockContext& c, std::span<const float> x, std::uint8_t* block) {
+void scale_group(const BlockContext& c, std::span<const float> x, std::uint8_t* block) {
   const Amax a = block_amax(x);
-  const float s = a.special ? kNaN : group_scale(c.t, a.amax);
-  put_f32(block, s);
+  put_f32(block, a.special ? kNaN : group_scale(c.t, a.amax));
+}
+void elements_group(const BlockContext& c, std::span<const float> x, std::uint8_t* block) {
+  const float s = get_f32(block);
   if (s > 0) encode_elements(c, x, s, codes_of(c, block));
 }
 void decode_int_group(const BlockContext& c, const std::uint8_t* block, std::span<float> out) {
@@ -124,18 +129,20 @@ AsymParams asym_params(std::span<const float> x, int bits) {
     p.zero = static_cast<int>(std::min(round_magnitude(-lo / static_cast<long double>(p.scale), Round::even, 0), maxq));
   return p;
 }
-void encode_int_asym(const BlockContext& c, std::span<const float> x, std::uint8_t* block) {
-  const int bits = c.t.element().bits;
-  const long double maxq = (1 << bits) - 1;
-  const AsymParams p = asym_params(x, bits);
+void scale_int_asym(const BlockContext& c, std::span<const float> x, std::uint8_t* block) {
+  const AsymParams p = asym_params(x, c.t.element().bits);
   put_f32(block, p.scale);
   block[4] = static_cast<std::uint8_t>(p.zero);
-  if (!(p.scale > 0)) return;
+}
+void elements_int_asym(const BlockContext& c, std::span<const float> x, std::uint8_t* block) {
+  const int bits = c.t.element().bits;
+  const long double maxq = (1 << bits) - 1, s = get_f32(block), z = block[4];
+  if (!(s > 0)) return;
   std::uint8_t* codes = codes_of(c, block);
   for (std::size_t i = 0; i < x.size(); ++i) {
-    const long double r = static_cast<long double>(x[i]) / p.scale;
+    const long double r = static_cast<long double>(x[i]) / s;
     const long double n = round_magnitude(std::fabs(r), c.round, u24(c, i));
-    put_code(codes, bits, i, static_cast<std::uint32_t>(std::clamp((r < 0 ? -n : n) + p.zero, 0.0L, maxq)));
+    put_code(codes, bits, i, static_cast<std::uint32_t>(std::clamp((r < 0 ? -n : n) + z, 0.0L, maxq)));
   }
 }
 void decode_int_asym(const BlockContext& c, const std::uint8_t* block, std::span<float> out) {
@@ -147,12 +154,6 @@ void decode_int_asym(const BlockContext& c, const std::uint8_t* block, std::span
 
 // ---- FP element per group with an FP32 scale s = fl32(amax / max_normal). Equivalent to LLM-FP4's
 // real-valued exponent bias b = b_default - log2(s) (see llmfp4_bias); x' = fl32(elem * s).
-void encode_fp_group(const BlockContext& c, std::span<const float> x, std::uint8_t* block) {
-  const Amax a = block_amax(x);
-  const float s = a.special ? kNaN : group_scale(c.t, a.amax);
-  put_f32(block, s);
-  if (s > 0) encode_elements(c, x, s, codes_of(c, block));
-}
 void decode_fp_group(const BlockContext& c, const std::uint8_t* block, std::span<float> out) {
   const float s = get_f32(block);
   const ElemSpec& e = c.t.element();

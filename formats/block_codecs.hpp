@@ -6,16 +6,21 @@
 
 namespace mxlab::codecs {
 
-void encode_mx(const BlockContext& c, std::span<const float> x, std::uint8_t* block);
+// Each family: the block scale from the values (scale_*), the element codes given that scale (elements_*),
+// and the decoder. encode = scale then elements.
+void scale_mx(const BlockContext& c, std::span<const float> x, std::uint8_t* block);
+void elements_mx(const BlockContext& c, std::span<const float> x, std::uint8_t* block);
 void decode_mx(const BlockContext& c, const std::uint8_t* block, std::span<float> out);
-void encode_nvfp4(const BlockContext& c, std::span<const float> x, std::uint8_t* block);
+void scale_nvfp4(const BlockContext& c, std::span<const float> x, std::uint8_t* block);
+void elements_nvfp4(const BlockContext& c, std::span<const float> x, std::uint8_t* block);
 void decode_nvfp4(const BlockContext& c, const std::uint8_t* block, std::span<float> out);
-void encode_int_group(const BlockContext& c, std::span<const float> x, std::uint8_t* block);
+void scale_group(const BlockContext& c, std::span<const float> x, std::uint8_t* block);     // INT and FP groups
+void elements_group(const BlockContext& c, std::span<const float> x, std::uint8_t* block);  // INT and FP groups
 void decode_int_group(const BlockContext& c, const std::uint8_t* block, std::span<float> out);
-void encode_int_asym(const BlockContext& c, std::span<const float> x, std::uint8_t* block);
-void decode_int_asym(const BlockContext& c, const std::uint8_t* block, std::span<float> out);
-void encode_fp_group(const BlockContext& c, std::span<const float> x, std::uint8_t* block);
 void decode_fp_group(const BlockContext& c, const std::uint8_t* block, std::span<float> out);
+void scale_int_asym(const BlockContext& c, std::span<const float> x, std::uint8_t* block);
+void elements_int_asym(const BlockContext& c, std::span<const float> x, std::uint8_t* block);
+void decode_int_asym(const BlockContext& c, const std::uint8_t* block, std::span<float> out);
 
 // Per-block scales, shared by the reference codecs and the fast paths.
 std::uint8_t nvfp4_block_scale(float amax, float tensor_scale);  // UE4M3 code of amax / (6 * tensor_scale)

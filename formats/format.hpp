@@ -51,7 +51,7 @@ struct BlockContext {
   std::size_t first_index;   // flat index of the block's first value
   float tensor_scale;        // nvfp4 second-level scale (1 when unused)
 };
-// Reference block codec: values -> packed block bytes, and packed block bytes -> values.
+// Reference block codec: values -> packed block bytes (scale, then elements), and packed bytes -> values.
 using EncodeBlockFn = void (*)(const BlockContext&, std::span<const float> x, std::uint8_t* block);
 using DecodeBlockFn = void (*)(const BlockContext&, const std::uint8_t* block, std::span<float> out);
 using FakeQuantFn = void (*)(const FormatTraits&, std::span<const float> in, std::span<float> out, const QuantConfig&);
@@ -65,7 +65,8 @@ struct FormatTraits {
   ScaleType scale;
   int frac_bits;      // MXINT: elements are k * 2^-(bits-2); 0 for FP elements
   const char* summary;
-  EncodeBlockFn encode_block_ref;  // the plain reference encoder of one block
+  EncodeBlockFn encode_scale_ref;     // reference: the block's scale bytes from its values
+  EncodeBlockFn encode_elements_ref;  // reference: the element codes given the scale bytes already in the block
   DecodeBlockFn decode_block;      // exact decoder of one block (output rounded once to float32)
   FakeQuantFn fake_quant_fast;     // decode(encode_ref(x)) bit for bit, faster (tested against the reference)
 

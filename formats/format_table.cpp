@@ -14,9 +14,10 @@ using namespace codecs;
 constexpr auto kScaled = fake_quant_fast_scaled;
 
 #define MX_ROW(id, elem, frac, summary) \
-  {Format::id, #id, Family::mx, Elem::elem, 32, ScaleType::e8m0, frac, summary, encode_mx, decode_mx, fake_quant_fast_mx}
-#define GROUP_ROW(id, family, elem, scale, enc, dec, summary) \
-  {Format::id, #id, Family::family, Elem::elem, 32, ScaleType::scale, 0, summary, enc, dec, kScaled}
+  {Format::id, #id, Family::mx, Elem::elem, 32, ScaleType::e8m0, frac, summary, \
+   scale_mx, elements_mx, decode_mx, fake_quant_fast_mx}
+#define GROUP_ROW(id, family, elem, scale, enc_scale, enc_elements, dec, summary) \
+  {Format::id, #id, Family::family, Elem::elem, 32, ScaleType::scale, 0, summary, enc_scale, enc_elements, dec, kScaled}
 
 const std::array<FormatTraits, kFormatCount> kFormats{{
     MX_ROW(mxfp8_e4m3, e4m3, 0, "OCP MX FP8 E4M3, E8M0 scale per 32"),
@@ -29,21 +30,22 @@ const std::array<FormatTraits, kFormatCount> kFormats{{
     MX_ROW(mxint4, int4, 2, "MX INT4 (k/4, |k| <= 7), E8M0 scale per 32"),
     MX_ROW(mxint2, int2, 0, "MX INT2 (|k| <= 1), E8M0 scale per 32"),
     {Format::nvfp4, "nvfp4", Family::nvfp4, Elem::e2m1, 16, ScaleType::ue4m3, 0,
-     "NVFP4: E2M1, UE4M3 scale per 16, optional FP32 tensor scale", encode_nvfp4, decode_nvfp4, kScaled},
-    GROUP_ROW(int8, int_group, int8, fp32, encode_int_group, decode_int_group, "INT8 symmetric, FP32 scale per group"),
-    GROUP_ROW(int6, int_group, int6, fp32, encode_int_group, decode_int_group, "INT6 symmetric, FP32 scale per group"),
-    GROUP_ROW(int4, int_group, int4, fp32, encode_int_group, decode_int_group, "INT4 symmetric, FP32 scale per group"),
-    GROUP_ROW(int2, int_group, int2, fp32, encode_int_group, decode_int_group, "INT2 symmetric, FP32 scale per group"),
-    GROUP_ROW(int8_asym, int_asym, int8, fp32_zero, encode_int_asym, decode_int_asym, "UINT8 + zero point, FP32 scale per group"),
-    GROUP_ROW(int6_asym, int_asym, int6, fp32_zero, encode_int_asym, decode_int_asym, "UINT6 + zero point, FP32 scale per group"),
-    GROUP_ROW(int4_asym, int_asym, int4, fp32_zero, encode_int_asym, decode_int_asym, "UINT4 + zero point, FP32 scale per group"),
-    GROUP_ROW(int2_asym, int_asym, int2, fp32_zero, encode_int_asym, decode_int_asym, "UINT2 + zero point, FP32 scale per group"),
-    GROUP_ROW(fp8_e4m3, fp_group, e4m3, fp32, encode_fp_group, decode_fp_group, "FP8 E4M3, FP32 scale per group"),
-    GROUP_ROW(fp6_e3m2, fp_group, e3m2, fp32, encode_fp_group, decode_fp_group, "FP6 E3M2, FP32 scale per group"),
-    GROUP_ROW(fp6_e2m3, fp_group, e2m3, fp32, encode_fp_group, decode_fp_group, "FP6 E2M3, FP32 scale per group"),
-    GROUP_ROW(fp4_e2m1, fp_group, e2m1, fp32, encode_fp_group, decode_fp_group, "FP4 E2M1, FP32 scale per group (LLM-FP4)"),
-    GROUP_ROW(fp4_e1m2, fp_group, e1m2, fp32, encode_fp_group, decode_fp_group, "FP4 E1M2, FP32 scale per group (LLM-FP4)"),
-    GROUP_ROW(fp4_e3m0, fp_group, e3m0, fp32, encode_fp_group, decode_fp_group, "FP4 E3M0, FP32 scale per group (LLM-FP4)"),
+     "NVFP4: E2M1, UE4M3 scale per 16, optional FP32 tensor scale", scale_nvfp4, elements_nvfp4, decode_nvfp4,
+     kScaled},
+    GROUP_ROW(int8, int_group, int8, fp32, scale_group, elements_group, decode_int_group, "INT8 symmetric, FP32 scale per group"),
+    GROUP_ROW(int6, int_group, int6, fp32, scale_group, elements_group, decode_int_group, "INT6 symmetric, FP32 scale per group"),
+    GROUP_ROW(int4, int_group, int4, fp32, scale_group, elements_group, decode_int_group, "INT4 symmetric, FP32 scale per group"),
+    GROUP_ROW(int2, int_group, int2, fp32, scale_group, elements_group, decode_int_group, "INT2 symmetric, FP32 scale per group"),
+    GROUP_ROW(int8_asym, int_asym, int8, fp32_zero, scale_int_asym, elements_int_asym, decode_int_asym, "UINT8 + zero point, FP32 scale per group"),
+    GROUP_ROW(int6_asym, int_asym, int6, fp32_zero, scale_int_asym, elements_int_asym, decode_int_asym, "UINT6 + zero point, FP32 scale per group"),
+    GROUP_ROW(int4_asym, int_asym, int4, fp32_zero, scale_int_asym, elements_int_asym, decode_int_asym, "UINT4 + zero point, FP32 scale per group"),
+    GROUP_ROW(int2_asym, int_asym, int2, fp32_zero, scale_int_asym, elements_int_asym, decode_int_asym, "UINT2 + zero point, FP32 scale per group"),
+    GROUP_ROW(fp8_e4m3, fp_group, e4m3, fp32, scale_group, elements_group, decode_fp_group, "FP8 E4M3, FP32 scale per group"),
+    GROUP_ROW(fp6_e3m2, fp_group, e3m2, fp32, scale_group, elements_group, decode_fp_group, "FP6 E3M2, FP32 scale per group"),
+    GROUP_ROW(fp6_e2m3, fp_group, e2m3, fp32, scale_group, elements_group, decode_fp_group, "FP6 E2M3, FP32 scale per group"),
+    GROUP_ROW(fp4_e2m1, fp_group, e2m1, fp32, scale_group, elements_group, decode_fp_group, "FP4 E2M1, FP32 scale per group (LLM-FP4)"),
+    GROUP_ROW(fp4_e1m2, fp_group, e1m2, fp32, scale_group, elements_group, decode_fp_group, "FP4 E1M2, FP32 scale per group (LLM-FP4)"),
+    GROUP_ROW(fp4_e3m0, fp_group, e3m0, fp32, scale_group, elements_group, decode_fp_group, "FP4 E3M0, FP32 scale per group (LLM-FP4)"),
 }};
 #undef MX_ROW
 #undef GROUP_ROW

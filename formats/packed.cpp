@@ -1,6 +1,8 @@
 // Packing: the reference encoder/decoder over whole tensors, and the MXLP serialized form.
 #include "formats/packed.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -54,7 +56,9 @@ PackedTensor encode_ref(Format f, std::span<const float> in, const QuantConfig& 
 #pragma omp parallel for schedule(static)
   for (std::size_t b = 0; b < nb; ++b) {
     const std::size_t first = b * p.block, n = std::min<std::size_t>(p.block, p.count - first);
-    t.encode_block_ref(context(p, cfg.round, key, cfg.index_base + first), in.subspan(first, n), &p.bytes[b * bb]);
+    const BlockContext c = context(p, cfg.round, key, cfg.index_base + first);
+    t.encode_scale_ref(c, in.subspan(first, n), &p.bytes[b * bb]);
+    t.encode_elements_ref(c, in.subspan(first, n), &p.bytes[b * bb]);
   }
   return p;
 }
@@ -74,6 +78,22 @@ std::vector<float> decode(const PackedTensor& p) {
   std::vector<float> out(p.count);
   decode(p, out);
   return out;
+}
+
+BlockQuantizer::BlockQuantizer(Format f, std::span<const float> values, const QuantConfig& cfg, float tensor_scale)
+    : t_(traits(f)), round_(cfg.round), key_(stochastic_key(cfg.seed)), tensor_scale_(tensor_scale) {
+  resolve_block(t_, cfg);
+  t_.encode_scale_ref({t_, round_, key_, cfg.index_base, tensor_scale_}, values, scale_.data());
+}
+
+float BlockQuantizer::quantize(float x, std::size_t index) const {
+  std::array<std::uint8_t, 16> block{};  // the scale (<= 5 bytes) and one element code
+  std::copy_n(scale_.begin(), t_.scale_bits() / 8, block.begin());
+  const BlockContext c{t_, round_, key_, index, tensor_scale_};
+  t_.encode_elements_ref(c, {&x, 1}, block.data());
+  float y;
+  t_.decode_block(c, block.data(), {&y, 1});
+  return y;
 }
 
 // Header (32 bytes, little-endian): "MXLP", u16 version 1, u8 format id, u8 flags (bit 0: tensor scale),

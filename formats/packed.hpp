@@ -1,6 +1,7 @@
 // Bit-exact packed storage of block formats: [scale bytes][element codes, LSB-first] per block.
 #pragma once
 #include <cstddef>
+#include <array>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -49,6 +50,23 @@ struct PackedTensor {
 PackedTensor encode_ref(Format f, std::span<const float> in, const QuantConfig& cfg = {});
 void decode(const PackedTensor& p, std::span<float> out);
 std::vector<float> decode(const PackedTensor& p);
+
+// A block's scale decided once from some values, then any values quantized against it, as the block codec
+// would quantize them in that block. GPTQ uses it: a group's scale is fixed when its first column is reached.
+class BlockQuantizer {
+ public:
+  BlockQuantizer(Format f, std::span<const float> values, const QuantConfig& cfg = {}, float tensor_scale = 1.0f);
+  // Fake-quantized x; `index` is x's flat index (the stochastic rounding draw).
+  float quantize(float x, std::size_t index = 0) const;
+  std::span<const std::uint8_t> scale_bytes() const { return {scale_.data(), static_cast<std::size_t>(t_.scale_bits() / 8)}; }
+
+ private:
+  const FormatTraits& t_;
+  Round round_;
+  std::uint32_t key_;
+  float tensor_scale_;
+  std::array<std::uint8_t, 8> scale_{};
+};
 
 // Serialized form ("MXLP" file): 32-byte little-endian header, then the blocks. Throws on a bad buffer.
 std::vector<std::uint8_t> serialize(const PackedTensor& p);

@@ -75,3 +75,31 @@ TEST(StochasticRounding, DeterministicPerSeedAndUnbiased) {
 
 }  // namespace
 }  // namespace mxlab
+
+namespace mxlab {
+namespace {
+// A BlockQuantizer built from a block's values quantizes each of them exactly as the whole-block encoder does.
+TEST(BlockQuantizer, EqualsTheBlockEncoderForEveryFormatAndMode) {
+  const auto x = test::random_blocks(32 * 8, 32, 21);
+  for (const auto& t : format_table())
+    for (Round r : test::all_rounds()) {
+      const QuantConfig cfg{.round = r, .seed = 9};
+      const auto want = decode(encode_ref(t.id, x, cfg));
+      const std::size_t block = static_cast<std::size_t>(resolve_block(t, cfg));
+      for (std::size_t b = 0; b < x.size(); b += block) {
+        const BlockQuantizer q(t.id, std::span(x).subspan(b, block), cfg);
+        for (std::size_t i = b; i < b + block; ++i)
+          ASSERT_EQ(test::bits(q.quantize(x[i], i)), test::bits(want[i])) << test::label(t.id, r) << " at " << i;
+      }
+    }
+}
+
+TEST(BlockQuantizer, KeepsTheScaleForOtherValues) {
+  const std::vector<float> first{4.f, 1.f};  // MXFP4: X = 0
+  const BlockQuantizer q(Format::mxfp4_e2m1, first);
+  EXPECT_EQ(q.scale_bytes()[0], 127);
+  EXPECT_EQ(q.quantize(100.f), 6.f);  // saturates against the fixed scale
+  EXPECT_EQ(q.quantize(0.7f), 0.5f);
+}
+}  // namespace
+}  // namespace mxlab

@@ -15,7 +15,8 @@ TEST(FormatTable, RowsAreInEnumOrderWithUniqueNames) {
     EXPECT_EQ(static_cast<int>(t.id), i++);
     EXPECT_TRUE(names.insert(t.name).second) << t.name;
     EXPECT_EQ(&find_format(t.name), &t);
-    EXPECT_NE(t.encode_block_ref, nullptr);
+    EXPECT_NE(t.encode_scale_ref, nullptr);
+    EXPECT_NE(t.encode_elements_ref, nullptr);
     EXPECT_NE(t.decode_block, nullptr);
     EXPECT_NE(t.fake_quant_fast, nullptr);
   }
