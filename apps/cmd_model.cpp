@@ -162,7 +162,9 @@ void add_eval(CLI::App& app) {
     std::cout << std::setprecision(6);
     for (const char* k : {"scheme", "ctx", "windows", "tokens", "nll", "ppl", "fp32_nll", "kld_mean", "kld_median",
                           "kld_p999", "kld_max", "top1_agree"})
-      if (j.contains(k)) std::cout << std::left << std::setw(11) << k << " " << (j[k].is_string() ? j[k].get<std::string>() : j[k].dump()) << "\n";
+      if (!j.contains(k)) continue;
+      else if (j[k].is_string()) std::cout << std::left << std::setw(11) << k << " " << j[k].get<std::string>() << "\n";
+      else std::cout << std::left << std::setw(11) << k << " " << j[k].get<double>() << "\n";
   });
 }
 

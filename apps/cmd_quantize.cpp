@@ -17,20 +17,36 @@ struct QuantizeArgs {
   bool flush_subnormals = false;
 };
 
+// Two of --in/--out/--packed naming the same file would overwrite the input or mix two outputs.
+void reject_same_paths(const std::vector<std::string>& paths) {
+  std::vector<std::filesystem::path> seen;
+  for (const auto& p : paths) {
+    if (p.empty()) continue;
+    const auto canonical = std::filesystem::weakly_canonical(p);
+    for (const auto& q : seen)
+      if (q == canonical) throw std::runtime_error("--in, --out and --packed must name different files (" + p + ")");
+    seen.push_back(canonical);
+  }
+}
+
 void run_quantize(const QuantizeArgs& a) {
   const FormatTraits& t = find_format(a.format);
   const QuantConfig cfg{.round = parse_round(a.round), .block = a.block, .seed = a.seed,
                         .tensor_scale = a.tensor_scale, .flush_subnormal_inputs = a.flush_subnormals};
   resolve_block(t, cfg);
-  if (std::filesystem::equivalent(a.in, a.out)) throw std::runtime_error("--out must differ from --in");
+  reject_same_paths({a.in, a.out, a.packed});
   Tensor x = read_tensor(a.in);
   Tensor y{x.shape, std::vector<float>(x.values.size())};
   // The packed encoding is the reference encoder's output; the fake-quant file is decode(packed), which the
   // fast path reproduces bit for bit (tests/formats), so both files always agree.
   const PackedTensor p = encode_ref(t.id, x.values, cfg);
   decode(p, y.values);
-  write_tensor(a.out, y);
-  if (!a.packed.empty()) write_bytes_atomic(a.packed, serialize(p));
+  PendingFile out(a.out, tensor_file_bytes(a.out, y));
+  if (!a.packed.empty()) {
+    PendingFile packed(a.packed, serialize(p));
+    packed.commit();
+  }
+  out.commit();
   double se = 0, ss = 0;
   for (std::size_t i = 0; i < x.values.size(); ++i) {
     if (!std::isfinite(x.values[i])) continue;

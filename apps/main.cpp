@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   mxlab::cli::add_formats_command(app);
   mxlab::cli::add_quantize_command(app);
+  mxlab::cli::add_model_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,6 +1,9 @@
 // Float32 tensor files (.f32 raw, .npy) with errors that name the file, and atomic (temp + rename) writes.
 #include "apps/tensor_io.hpp"
 
+#include <unistd.h>
+
+#include <atomic>
 #include <cstring>
 #include <fstream>
 #include <regex>
@@ -41,9 +44,12 @@ Tensor parse_npy(const std::filesystem::path& p, const std::vector<std::uint8_t>
   Tensor t;
   std::size_t count = 1;
   const std::string dims = m[1];
+  if (dims.find('-') != std::string::npos) throw bad(p, "npy shape (" + dims + ") has a negative dimension");
   const std::regex number("\\d+");
   for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it) {
     t.shape.push_back(std::stoull(it->str()));
+    if (t.shape.back() != 0 && count > (b.size() / 4) / t.shape.back())
+      throw bad(p, "npy shape (" + dims + ") is larger than the file");
     count *= t.shape.back();
   }
   const std::size_t data = off + hlen;
@@ -61,11 +67,12 @@ std::vector<std::uint8_t> npy_bytes(const Tensor& t) {
   std::string h = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + shape + "), }";
   h.append(64 - (10 + h.size() + 1) % 64, ' ');  // pad so the data starts 64-byte aligned
   h += '\n';
-  std::vector<std::uint8_t> b = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
-                                 static_cast<std::uint8_t>(h.size() & 0xff), static_cast<std::uint8_t>(h.size() >> 8)};
-  b.insert(b.end(), h.begin(), h.end());
-  const auto* v = reinterpret_cast<const std::uint8_t*>(t.values.data());
-  b.insert(b.end(), v, v + t.values.size() * 4);
+  const std::uint8_t magic[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<std::uint8_t>(h.size() & 0xff),
+                                  static_cast<std::uint8_t>(h.size() >> 8)};
+  std::vector<std::uint8_t> b(10 + h.size() + t.values.size() * 4);
+  std::memcpy(b.data(), magic, 10);
+  std::memcpy(b.data() + 10, h.data(), h.size());
+  std::memcpy(b.data() + 10 + h.size(), t.values.data(), t.values.size() * 4);
   return b;
 }
 }  // namespace
@@ -82,24 +89,34 @@ Tensor read_tensor(const std::filesystem::path& path) {
   return t;
 }
 
-void write_bytes_atomic(const std::filesystem::path& path, std::span<const std::uint8_t> bytes) {
-  const auto tmp = std::filesystem::path(path.string() + ".tmp");
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw bad(path, "cannot open for writing");
-    f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    if (!f.flush()) {
-      std::filesystem::remove(tmp);
-      throw bad(path, "write failed");
-    }
+PendingFile::PendingFile(std::filesystem::path path, std::span<const std::uint8_t> bytes) : path_(std::move(path)) {
+  static std::atomic<unsigned> counter{0};
+  tmp_ = path_;
+  tmp_ += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
+  std::ofstream f(tmp_, std::ios::binary | std::ios::trunc);
+  if (!f) throw bad(path_, "cannot open for writing");
+  f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  if (!f.flush()) {
+    f.close();
+    std::filesystem::remove(tmp_);
+    throw bad(path_, "write failed");
   }
-  std::filesystem::rename(tmp, path);
+}
+PendingFile::~PendingFile() {
+  std::error_code ec;
+  if (!done_) std::filesystem::remove(tmp_, ec);
+}
+void PendingFile::commit() {
+  std::error_code ec;
+  std::filesystem::rename(tmp_, path_, ec);
+  if (ec) throw bad(path_, "cannot replace: " + ec.message());
+  done_ = true;
 }
 
-void write_tensor(const std::filesystem::path& path, const Tensor& t) {
-  if (is_npy(path)) return write_bytes_atomic(path, npy_bytes(t));
+std::vector<std::uint8_t> tensor_file_bytes(const std::filesystem::path& path, const Tensor& t) {
+  if (is_npy(path)) return npy_bytes(t);
   const auto* v = reinterpret_cast<const std::uint8_t*>(t.values.data());
-  write_bytes_atomic(path, {v, t.values.size() * 4});
+  return {v, v + t.values.size() * 4};
 }
 
 }  // namespace mxlab::cli

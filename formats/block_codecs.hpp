@@ -16,14 +16,21 @@ void elements_nvfp4(const BlockContext& c, std::span<const float> x, std::uint8_
 void decode_nvfp4(const BlockContext& c, const std::uint8_t* block, std::span<float> out);
 void scale_group(const BlockContext& c, std::span<const float> x, std::uint8_t* block);     // INT and FP groups
 void elements_group(const BlockContext& c, std::span<const float> x, std::uint8_t* block);  // INT and FP groups
-void decode_int_group(const BlockContext& c, const std::uint8_t* block, std::span<float> out);
-void decode_fp_group(const BlockContext& c, const std::uint8_t* block, std::span<float> out);
+void decode_group(const BlockContext& c, const std::uint8_t* block, std::span<float> out);       // INT and FP groups
 void scale_int_asym(const BlockContext& c, std::span<const float> x, std::uint8_t* block);
 void elements_int_asym(const BlockContext& c, std::span<const float> x, std::uint8_t* block);
 void decode_int_asym(const BlockContext& c, const std::uint8_t* block, std::span<float> out);
 
+// Largest finite |x| of a block, and whether a NaN or an infinity is in it.
+struct Amax {
+  float amax = 0;
+  bool special = false;
+};
+Amax block_amax(std::span<const float> x);
+
 // Per-block scales, shared by the reference codecs and the fast paths.
-std::uint8_t nvfp4_block_scale(float amax, float tensor_scale);  // UE4M3 code of amax / (6 * tensor_scale)
+std::uint8_t nvfp4_block_scale(float amax, float tensor_scale);  // UE4M3 code of fl32(amax / fl32(6 * g))
+float nvfp4_divisor(std::uint8_t scale, float tensor_scale);      // fl32(scale * g)
 float group_scale(const FormatTraits& t, float amax);            // fl32(amax / max_normal)
 struct AsymParams { float scale; int zero; };                    // GPTQ: s = fl32(fl32(hi - lo) / maxq), z
 AsymParams asym_params(std::span<const float> x, int bits);
@@ -33,8 +40,7 @@ float nvfp4_tensor_scale(std::span<const float> x);
 
 // Fast paths (block_quant_fast.cpp).
 void fake_quant_fast_mx(const FormatTraits& t, std::span<const float> in, std::span<float> out, const QuantConfig& cfg);
-// NVFP4 and the FP32-scaled families: quotients in double, exact for every rounding decision of
-// even/nearest/floor (see group_quant_fast.cpp); stochastic rounding goes through the reference codec.
+// NVFP4 and the FP32-scaled families (group_quant_fast.cpp).
 void fake_quant_fast_scaled(const FormatTraits& t, std::span<const float> in, std::span<float> out,
                             const QuantConfig& cfg);
 // The reference codec as a fake-quant function (encode_ref then decode).

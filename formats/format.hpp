@@ -39,7 +39,8 @@ struct QuantConfig {
   std::uint64_t seed = 0;      // stochastic rounding seed
   bool tensor_scale = false;   // nvfp4 only: second-level FP32 per-tensor scale (amax / (6 * 448))
   std::size_t index_base = 0;  // flat index of in[0], for stochastic rounding of a slice of a larger tensor
-  bool flush_subnormal_inputs = false;  // float32 subnormal inputs count as +-0 (microxcaling's flush_fp32_subnorms)
+  // A block whose largest |x| is a float32 subnormal becomes (signed) zeros (microxcaling's flush_fp32_subnorms).
+  bool flush_subnormal_inputs = false;
 };
 
 struct FormatTraits;
@@ -93,8 +94,9 @@ int resolve_block(const FormatTraits& t, const QuantConfig& cfg);
 // (a trailing partial block is padded with zeros for its scale). in and out may alias.
 void fake_quantize(Format f, std::span<const float> in, std::span<float> out, const QuantConfig& cfg = {});
 void fake_quantize_ref(Format f, std::span<const float> in, std::span<float> out, const QuantConfig& cfg = {});
-// A copy of `in` with float32 subnormals replaced by zeros of the same sign.
-std::vector<float> flush_subnormals(std::span<const float> in);
+// A copy of `in` in which every block (of `block` values) whose largest |x| is a float32 subnormal is replaced
+// by zeros of the same signs: microxcaling's flush_fp32_subnorms, A * (floor(log2(amax)) > -127).
+std::vector<float> flush_subnormal_blocks(std::span<const float> in, std::size_t block);
 
 }  // namespace mxlab
 

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -32,20 +33,20 @@ const std::array<FormatTraits, kFormatCount> kFormats{{
     {Format::nvfp4, "nvfp4", Family::nvfp4, Elem::e2m1, 16, ScaleType::ue4m3, 0,
      "NVFP4: E2M1, UE4M3 scale per 16, optional FP32 tensor scale", scale_nvfp4, elements_nvfp4, decode_nvfp4,
      kScaled},
-    GROUP_ROW(int8, int_group, int8, fp32, scale_group, elements_group, decode_int_group, "INT8 symmetric, FP32 scale per group"),
-    GROUP_ROW(int6, int_group, int6, fp32, scale_group, elements_group, decode_int_group, "INT6 symmetric, FP32 scale per group"),
-    GROUP_ROW(int4, int_group, int4, fp32, scale_group, elements_group, decode_int_group, "INT4 symmetric, FP32 scale per group"),
-    GROUP_ROW(int2, int_group, int2, fp32, scale_group, elements_group, decode_int_group, "INT2 symmetric, FP32 scale per group"),
+    GROUP_ROW(int8, int_group, int8, fp32, scale_group, elements_group, decode_group, "INT8 symmetric, FP32 scale per group"),
+    GROUP_ROW(int6, int_group, int6, fp32, scale_group, elements_group, decode_group, "INT6 symmetric, FP32 scale per group"),
+    GROUP_ROW(int4, int_group, int4, fp32, scale_group, elements_group, decode_group, "INT4 symmetric, FP32 scale per group"),
+    GROUP_ROW(int2, int_group, int2, fp32, scale_group, elements_group, decode_group, "INT2 symmetric, FP32 scale per group"),
     GROUP_ROW(int8_asym, int_asym, int8, fp32_zero, scale_int_asym, elements_int_asym, decode_int_asym, "UINT8 + zero point, FP32 scale per group"),
     GROUP_ROW(int6_asym, int_asym, int6, fp32_zero, scale_int_asym, elements_int_asym, decode_int_asym, "UINT6 + zero point, FP32 scale per group"),
     GROUP_ROW(int4_asym, int_asym, int4, fp32_zero, scale_int_asym, elements_int_asym, decode_int_asym, "UINT4 + zero point, FP32 scale per group"),
     GROUP_ROW(int2_asym, int_asym, int2, fp32_zero, scale_int_asym, elements_int_asym, decode_int_asym, "UINT2 + zero point, FP32 scale per group"),
-    GROUP_ROW(fp8_e4m3, fp_group, e4m3, fp32, scale_group, elements_group, decode_fp_group, "FP8 E4M3, FP32 scale per group"),
-    GROUP_ROW(fp6_e3m2, fp_group, e3m2, fp32, scale_group, elements_group, decode_fp_group, "FP6 E3M2, FP32 scale per group"),
-    GROUP_ROW(fp6_e2m3, fp_group, e2m3, fp32, scale_group, elements_group, decode_fp_group, "FP6 E2M3, FP32 scale per group"),
-    GROUP_ROW(fp4_e2m1, fp_group, e2m1, fp32, scale_group, elements_group, decode_fp_group, "FP4 E2M1, FP32 scale per group (LLM-FP4)"),
-    GROUP_ROW(fp4_e1m2, fp_group, e1m2, fp32, scale_group, elements_group, decode_fp_group, "FP4 E1M2, FP32 scale per group (LLM-FP4)"),
-    GROUP_ROW(fp4_e3m0, fp_group, e3m0, fp32, scale_group, elements_group, decode_fp_group, "FP4 E3M0, FP32 scale per group (LLM-FP4)"),
+    GROUP_ROW(fp8_e4m3, fp_group, e4m3, fp32, scale_group, elements_group, decode_group, "FP8 E4M3, FP32 scale per group"),
+    GROUP_ROW(fp6_e3m2, fp_group, e3m2, fp32, scale_group, elements_group, decode_group, "FP6 E3M2, FP32 scale per group"),
+    GROUP_ROW(fp6_e2m3, fp_group, e2m3, fp32, scale_group, elements_group, decode_group, "FP6 E2M3, FP32 scale per group"),
+    GROUP_ROW(fp4_e2m1, fp_group, e2m1, fp32, scale_group, elements_group, decode_group, "FP4 E2M1, FP32 scale per group (LLM-FP4)"),
+    GROUP_ROW(fp4_e1m2, fp_group, e1m2, fp32, scale_group, elements_group, decode_group, "FP4 E1M2, FP32 scale per group (LLM-FP4)"),
+    GROUP_ROW(fp4_e3m0, fp_group, e3m0, fp32, scale_group, elements_group, decode_group, "FP4 E3M0, FP32 scale per group (LLM-FP4)"),
 }};
 #undef MX_ROW
 #undef GROUP_ROW
@@ -135,10 +136,14 @@ double llmfp4_bias(Elem e, float scale) {
   return elem_spec(e).bias - std::log2(static_cast<double>(scale));
 }
 
-std::vector<float> flush_subnormals(std::span<const float> in) {
+std::vector<float> flush_subnormal_blocks(std::span<const float> in, std::size_t block) {
   std::vector<float> x(in.begin(), in.end());
-  for (float& v : x)
-    if (std::fpclassify(v) == FP_SUBNORMAL) v = std::copysign(0.0f, v);
+  for (std::size_t b = 0; b < x.size(); b += block) {
+    const std::size_t n = std::min(block, x.size() - b);
+    const codecs::Amax a = codecs::block_amax(in.subspan(b, n));
+    if (a.special || a.amax >= std::numeric_limits<float>::min()) continue;
+    for (std::size_t i = b; i < b + n; ++i) x[i] = std::copysign(0.0f, x[i]);
+  }
   return x;
 }
 
@@ -149,7 +154,7 @@ void fake_quantize(Format f, std::span<const float> in, std::span<float> out, co
   if (cfg.flush_subnormal_inputs) {
     QuantConfig plain = cfg;
     plain.flush_subnormal_inputs = false;
-    return t.fake_quant_fast(t, flush_subnormals(in), out, plain);
+    return t.fake_quant_fast(t, flush_subnormal_blocks(in, static_cast<std::size_t>(resolve_block(t, cfg))), out, plain);
   }
   t.fake_quant_fast(t, in, out, cfg);
 }

@@ -52,6 +52,9 @@ Rational abs_max(std::span<const float> x) {
 }
 }  // namespace
 
+// True when round_to_f32(v) would exceed FLT_MAX: |v| >= (2 - 2^-24) 2^127, the midpoint to 2^128.
+bool overflows_f32(const Rational& v) { return abs(v) >= (2 - pow2(-24)) * pow2(127); }
+
 Rational pow2(int k) { return k >= 0 ? Rational(Int(1) << k) : Rational(Int(1), Int(1) << -k); }
 
 Rational exact(float x) {
@@ -136,11 +139,13 @@ std::vector<float> quantize_block(Format f, std::span<const float> x, Round mode
       return out;
     }
     case Family::nvfp4: {
+      // fl32 at every step, as the format is defined: s = e4m3(fl32(amax / fl32(6 g))), d = fl32(s g).
       const Rational g = exact(tensor_scale);
-      const Rational s = round_to_element(Elem::ue4m3, amax / (6 * g), Round::even) * g;
+      const Rational code = round_to_element(Elem::ue4m3, round_to_f32(amax / round_to_f32(6 * g)), Round::even);
+      const Rational d = round_to_f32(code * g);
       for (std::size_t i = 0; i < x.size(); ++i) {
-        const Rational w = s == 0 ? Rational(0) : round_to_element(el, exact(x[i]) / s, mode, u(i)) * s;
-        out[i] = w == 0 && s != 0 && std::signbit(x[i]) ? -0.0f : to_f(w);
+        const Rational w = d == 0 ? Rational(0) : round_to_element(el, round_to_f32(exact(x[i]) / d), mode, u(i));
+        out[i] = w == 0 && d != 0 && std::signbit(x[i]) ? -0.0f : to_f(w * d);
       }
       return out;
     }
@@ -148,9 +153,9 @@ std::vector<float> quantize_block(Format f, std::span<const float> x, Round mode
     case Family::fp_group: {
       const Rational s = round_to_f32(amax / Rational(elem_spec(el).max_normal));
       for (std::size_t i = 0; i < x.size(); ++i) {
-        const Rational w = s == 0 ? Rational(0) : round_to_element(el, exact(x[i]) / s, mode, u(i)) * s;
+        const Rational w = s == 0 ? Rational(0) : round_to_element(el, round_to_f32(exact(x[i]) / s), mode, u(i));
         const bool neg_zero = w == 0 && std::signbit(x[i]) && t.family == Family::fp_group && s != 0;
-        out[i] = neg_zero ? -0.0f : to_f(w);
+        out[i] = neg_zero ? -0.0f : to_f(w * s);
       }
       return out;
     }
@@ -158,11 +163,12 @@ std::vector<float> quantize_block(Format f, std::span<const float> x, Round mode
       const Rational maxq = (1 << elem_spec(el).bits) - 1;
       Rational lo = 0, hi = 0;
       for (float v : x) { lo = std::min(lo, exact(v)); hi = std::max(hi, exact(v)); }
+      if (overflows_f32(hi - lo)) return out;  // the FP32 scale is infinite: NaN block
       const Rational s = round_to_f32(round_to_f32(hi - lo) / maxq);
       if (s == 0) { std::fill(out.begin(), out.end(), 0.0f); return out; }
-      const Rational z = std::min(round_int(-lo / s, Round::even, 0), maxq);
+      const Rational z = std::min(round_int(round_to_f32(-lo / s), Round::even, 0), maxq);
       for (std::size_t i = 0; i < x.size(); ++i) {
-        const Rational q = std::clamp(Rational(round_int(exact(x[i]) / s, mode, u(i)) + z), Rational(0), maxq);
+        const Rational q = std::clamp(Rational(round_int(round_to_f32(exact(x[i]) / s), mode, u(i)) + z), Rational(0), maxq);
         out[i] = to_f(s * (q - z));
       }
       return out;
@@ -174,9 +180,6 @@ std::vector<float> quantize_block(Format f, std::span<const float> x, Round mode
 std::vector<float> fake_quantize(Format f, std::span<const float> in_raw, const QuantConfig& cfg) {
   const FormatTraits& t = traits(f);
   std::vector<float> in(in_raw.begin(), in_raw.end());
-  if (cfg.flush_subnormal_inputs)
-    for (float& v : in)
-      if (v != 0 && std::fabs(v) < std::numeric_limits<float>::min()) v = std::signbit(v) ? -0.0f : 0.0f;
   const std::size_t block = static_cast<std::size_t>(resolve_block(t, cfg));
   float g = 1.0f;
   if (cfg.tensor_scale) {  // amax / (6 * 448) in float32, as the format defines it
@@ -188,8 +191,11 @@ std::vector<float> fake_quantize(Format f, std::span<const float> in_raw, const 
   std::vector<float> out;
   out.reserve(in.size());
   for (std::size_t first = 0; first < in.size(); first += block) {
-    const auto q = quantize_block(f, std::span<const float>(in).subspan(first, std::min(block, in.size() - first)), cfg.round,
-                                  stochastic_key(cfg.seed), cfg.index_base + first, g);
+    const std::span<float> blk = std::span<float>(in).subspan(first, std::min(block, in.size() - first));
+    // flush_fp32_subnorms: a block whose exact amax is below 2^-126 is multiplied by 0.
+    if (cfg.flush_subnormal_inputs && !any_special(blk) && abs_max(blk) < pow2(-126))
+      for (float& v : blk) v = std::signbit(v) ? -0.0f : 0.0f;
+    const auto q = quantize_block(f, blk, cfg.round, stochastic_key(cfg.seed), cfg.index_base + first, g);
     out.insert(out.end(), q.begin(), q.end());
   }
   return out;

@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -39,7 +41,7 @@ PackedTensor encode_ref(Format f, std::span<const float> in, const QuantConfig& 
   if (cfg.flush_subnormal_inputs) {
     QuantConfig plain = cfg;
     plain.flush_subnormal_inputs = false;
-    return encode_ref(f, flush_subnormals(in), plain);
+    return encode_ref(f, flush_subnormal_blocks(in, static_cast<std::size_t>(resolve_block(traits(f), cfg))), plain);
   }
   const FormatTraits& t = traits(f);
   PackedTensor p;
@@ -128,7 +130,11 @@ PackedTensor deserialize(std::span<const std::uint8_t> v) {
   p.block = static_cast<int>(get<std::uint32_t>(v, 8));
   p.count = get<std::uint64_t>(v, 12);
   p.tensor_scale = get<float>(v, 20);
-  resolve_block(traits(p.format), {.block = p.block});
+  resolve_block(traits(p.format), {.block = p.block, .tensor_scale = p.has_tensor_scale});
+  if (p.has_tensor_scale && !(p.tensor_scale > 0 && std::isfinite(p.tensor_scale)))
+    throw std::invalid_argument("MXLP tensor scale " + std::to_string(p.tensor_scale) + " is not a positive number");
+  if (p.count > (std::numeric_limits<std::uint64_t>::max() >> 8))
+    throw std::invalid_argument("MXLP header count " + std::to_string(p.count) + " is not plausible");
   const std::size_t want = p.block_count() * traits(p.format).block_bytes(p.block);
   if (v.size() - kHeader != want)
     throw std::invalid_argument("MXLP payload is " + std::to_string(v.size() - kHeader) + " bytes, layout needs " +

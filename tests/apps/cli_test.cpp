@@ -99,6 +99,9 @@ TEST_F(Cli, BadInputGivesOneLineAndNoOutput) {
       {"quantize --format mxint8 --round up --in " + in() + " --out " + out, "unknown rounding mode 'up'"},
       {"quantize --format mxint8 --tensor-scale --in " + in() + " --out " + out, "nvfp4 only"},
       {"quantize --format mxint8 --in " + in() + " --out " + (dir / "no/such/dir/y.f32").string(), "cannot open"},
+      {"quantize --format mxint8 --in " + in() + " --out " + out + " --packed " + (dir / "no/dir/p.mxlp").string(),
+       "cannot open"},  // a failing second output leaves the first unwritten too
+      {"quantize --format mxint8 --in " + in() + " --out " + out + " --packed " + in(), "must name different files"},
   };
   for (const auto& [args, message] : cases) {
     const CliResult r = run(args);
@@ -108,6 +111,9 @@ TEST_F(Cli, BadInputGivesOneLineAndNoOutput) {
     EXPECT_FALSE(fs::exists(out)) << args;
   }
   EXPECT_NE(run("quantize --format mxint8 --in " + (dir / "missing.f32").string() + " --out " + out).status, 0);
+  EXPECT_EQ(fs::file_size(in()), 400u);  // the input was never overwritten
+  for (const auto& e : fs::directory_iterator(dir))  // no temporary files left behind
+    EXPECT_EQ(e.path().string().find(".tmp"), std::string::npos) << e.path();
 }
 
 TEST_F(Cli, FormatsJsonListsEveryFormat) {

@@ -58,18 +58,22 @@ TEST(MxBlock, FltMaxAndTinyScales) {
   EXPECT_EQ(sub5.out[1], std::ldexp(1.f, -130));
 }
 
-TEST(MxBlock, FlushingSubnormalInputs) {
-  const float sub = std::ldexp(1.f, -127);  // a float32 subnormal, exactly representable in MXFP4 with X = -127
-  const std::vector<float> x{sub, -sub, 0.f, 0.f};
-  EXPECT_EQ(mx(Format::mxfp4_e2m1, x).out[0], sub);
-  const PackedTensor p = encode_ref(Format::mxfp4_e2m1, x, {.block = 4, .flush_subnormal_inputs = true});
-  const auto y = decode(p);
-  EXPECT_EQ(p.bytes[0], 0);  // the flushed block is all zero: X = -127
+TEST(MxBlock, FlushingSubnormalBlocks) {
+  // microxcaling's flush_fp32_subnorms zeroes a block whose largest value is a float32 subnormal, and only
+  // such a block: 2^-127 beside a normal value is kept when it is representable.
+  const float sub = std::ldexp(1.f, -127);  // exactly 1.0 in MXFP4 with X = -127
+  const std::vector<float> x{sub, -sub, 0.f, 0.f, std::ldexp(1.f, -126), sub, 0.f, 0.f};
+  EXPECT_EQ(mx(Format::mxfp4_e2m1, {x.begin(), x.begin() + 4}).out[0], sub);
+  const QuantConfig cfg{.block = 4, .flush_subnormal_inputs = true};
+  const auto y = decode(encode_ref(Format::mxfp4_e2m1, x, cfg));
   EXPECT_EQ(test::bits(y[0]), 0u);
   EXPECT_EQ(test::bits(y[1]), 0x80000000u);
-  std::vector<float> fast(4);
-  fake_quantize(Format::mxfp4_e2m1, x, fast, {.block = 4, .flush_subnormal_inputs = true});
+  EXPECT_EQ(y[4], std::ldexp(1.f, -126));
+  EXPECT_EQ(y[5], sub);  // X = -126 - 2 clamps to -127: 2^-127 is exactly 1.0
+  std::vector<float> fast(x.size());
+  fake_quantize(Format::mxfp4_e2m1, x, fast, cfg);
   EXPECT_TRUE(test::bit_equal(fast, y));
+  EXPECT_TRUE(test::bit_equal(y, oracle::fake_quantize(Format::mxfp4_e2m1, x, cfg)));
 }
 
 TEST(MxBlock, ZeroAndNegativeZeroBlocks) {
@@ -146,6 +150,8 @@ TEST_P(ReferenceVsOracle, RandomTensorsAllRoundingModes) {
   auto x = test::random_blocks(32 * 48, 32, 7 + static_cast<int>(f));
   x[5] = 0.f; x[6] = -0.f; x[40] = NAN;  // a NaN block
   for (int i = 64 * 3; i < 64 * 4; i += 3) x[i] = std::ldexp(x[i], -140);  // some float32 subnormals
+  const float extremes[] = {FLT_MAX, -FLT_MAX, 1.f, 0.f, 3e38f, -2e38f, 1e-40f, -1e-45f};  // range overflows float32
+  std::copy(std::begin(extremes), std::end(extremes), x.begin() + 64 * 5);
   for (Round r : test::all_rounds())
     for (int block : {0, 7, 64}) {
       for (bool ts : {false, true}) {

@@ -1,6 +1,7 @@
 // Packed storage: code packing, serialization round trips and errors, stochastic rounding's statistics.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <numeric>
 
 #include "formats/packed.hpp"
@@ -100,6 +101,25 @@ TEST(BlockQuantizer, KeepsTheScaleForOtherValues) {
   EXPECT_EQ(q.scale_bytes()[0], 127);
   EXPECT_EQ(q.quantize(100.f), 6.f);  // saturates against the fixed scale
   EXPECT_EQ(q.quantize(0.7f), 0.5f);
+}
+}  // namespace
+}  // namespace mxlab
+
+namespace mxlab {
+namespace {
+TEST(Packed, ImplausibleHeaderFieldsAreRejected) {
+  const auto x = test::random_blocks(64, 16, 4);
+  auto bytes = serialize(encode_ref(Format::nvfp4, x, {.tensor_scale = true}));
+  auto bad = bytes;
+  std::memset(&bad[12], 0xFF, 8);  // count 2^64 - 1
+  EXPECT_THROW(deserialize(bad), std::invalid_argument);
+  bad = bytes;
+  const float nan = NAN;
+  std::memcpy(&bad[20], &nan, 4);
+  EXPECT_THROW(deserialize(bad), std::invalid_argument);
+  bad = serialize(encode_ref(Format::mxint8, x));
+  bad[7] = 1;  // a tensor scale on a format without one
+  EXPECT_THROW(deserialize(bad), std::invalid_argument);
 }
 }  // namespace
 }  // namespace mxlab

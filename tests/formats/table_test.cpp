@@ -69,6 +69,30 @@ TEST(FormatTable, MaxValuesFromTheSpec) {
   }
 }
 
+// Every row's defining parameters as literals from the specs (OCP MX v1.0 table 1; NVFP4; GPTQ; LLM-FP4).
+TEST(FormatTable, RowParametersFromTheSpecs) {
+  struct Row { const char* name; Family family; Elem elem; int block; ScaleType scale; int frac_bits; };
+  const Row rows[] = {
+      {"mxfp8_e4m3", Family::mx, Elem::e4m3, 32, ScaleType::e8m0, 0}, {"mxfp8_e5m2", Family::mx, Elem::e5m2, 32, ScaleType::e8m0, 0},
+      {"mxfp6_e3m2", Family::mx, Elem::e3m2, 32, ScaleType::e8m0, 0}, {"mxfp6_e2m3", Family::mx, Elem::e2m3, 32, ScaleType::e8m0, 0},
+      {"mxfp4_e2m1", Family::mx, Elem::e2m1, 32, ScaleType::e8m0, 0}, {"mxint8", Family::mx, Elem::int8, 32, ScaleType::e8m0, 6},
+      {"mxint6", Family::mx, Elem::int6, 32, ScaleType::e8m0, 4},     {"mxint4", Family::mx, Elem::int4, 32, ScaleType::e8m0, 2},
+      {"mxint2", Family::mx, Elem::int2, 32, ScaleType::e8m0, 0},     {"nvfp4", Family::nvfp4, Elem::e2m1, 16, ScaleType::ue4m3, 0},
+      {"int4", Family::int_group, Elem::int4, 32, ScaleType::fp32, 0},
+      {"int4_asym", Family::int_asym, Elem::int4, 32, ScaleType::fp32_zero, 0},
+      {"fp4_e1m2", Family::fp_group, Elem::e1m2, 32, ScaleType::fp32, 0},
+      {"fp4_e3m0", Family::fp_group, Elem::e3m0, 32, ScaleType::fp32, 0},
+  };
+  for (const Row& r : rows) {
+    const FormatTraits& t = find_format(r.name);
+    EXPECT_EQ(t.family, r.family) << r.name;
+    EXPECT_EQ(t.elem, r.elem) << r.name;
+    EXPECT_EQ(t.default_block, r.block) << r.name;
+    EXPECT_EQ(t.scale, r.scale) << r.name;
+    EXPECT_EQ(t.frac_bits, r.frac_bits) << r.name;
+  }
+}
+
 TEST(FormatTable, ClearErrors) {
   try {
     find_format("mxfp5");
