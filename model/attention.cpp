@@ -28,13 +28,10 @@ Matrix causal_attention(const Matrix& q, const Eigen::Ref<const Matrix>& keys, c
     p.noalias() = qh * kh[g].transpose();
     for (int t = 0; t < T; ++t) {  // softmax over the visible keys 0..pos0+t, zero beyond (causal mask)
       const int visible = pos0 + t + 1;
-      float* row = p.row(t).data();
-      float mx = row[0] * scale;
-      for (int s = 0; s < visible; ++s) mx = std::max(mx, row[s] * scale);
-      float sum = 0.f;
-      for (int s = 0; s < visible; ++s) sum += (row[s] = std::exp(row[s] * scale - mx));
-      for (int s = 0; s < visible; ++s) row[s] /= sum;
-      for (int s = visible; s < S; ++s) row[s] = 0.f;
+      auto row = p.row(t).head(visible).array();
+      row = (row * scale - row.maxCoeff() * scale).exp();  // vectorized exp (Eigen), as run.c softmax
+      row /= row.sum();
+      p.row(t).tail(S - visible).setZero();
     }
     quantize_rows(scheme.attn_values, p);
     out.middleCols(h * hs, hs).noalias() = p * vt[g].transpose();

@@ -161,6 +161,9 @@ ModelWeights load_hf(const fs::path& path) {
 
 void save_hf(const ModelWeights& w, const fs::path& dir, Dtype dtype) {
   const ModelConfig& c = w.config;
+  if (c.shared_classifier && w.classifier.weight != w.token_embedding)
+    throw std::invalid_argument("save: the classifier differs from the token embedding but config.shared_classifier "
+                                "is set (set it to false to save a separate classifier)");
   fs::create_directories(dir);
   const bool qwen = !w.layers.empty() && w.layers[0].q.bias.size() > 0;
   nlohmann::json j = {

@@ -189,11 +189,12 @@ void save_llama2c(const ModelWeights& weights, const std::filesystem::path& path
   const ModelConfig& c = w.config;
   if (c.head_size * c.n_heads != c.dim)
     throw std::invalid_argument("save_llama2c: llama2.c requires head_size * n_heads == dim");
-  for (const Linear* l : {&w.classifier})
-    if (l->bias.size()) throw std::invalid_argument("save_llama2c: llama2.c has no linear biases");
   for (const LayerWeights& l : w.layers)
     if (l.q.bias.size() || l.k.bias.size() || l.v.bias.size())
       throw std::invalid_argument("save_llama2c: llama2.c has no linear biases (Qwen2-style model?)");
+  if (c.shared_classifier && w.classifier.weight != w.token_embedding)
+    throw std::invalid_argument("save: the classifier differs from the token embedding but config.shared_classifier "
+                                "is set (set it to false to save a separate classifier)");
   AtomicWriter out(path);
   std::int32_t h[7] = {c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads, c.vocab_size, c.seq_len};
   if (version == 0) {

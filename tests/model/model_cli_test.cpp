@@ -1,0 +1,61 @@
+// `mxlab tokenize | generate | eval` end to end through the built CLI binary.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+
+#ifndef MXLAB_CLI
+#error "MXLAB_CLI must name the mxlab executable"
+#endif
+
+namespace {
+
+struct CliResult {
+  int status;
+  std::string out;
+};
+
+CliResult run_cli(const std::string& args) {
+  const std::string cmd = std::string(MXLAB_CLI) + " " + args + " --data-dir " MXLAB_DATA_DIR " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf;
+  while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+  const int st = pclose(p);
+  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+
+TEST(ModelCli, GreedyGenerateWithDefaults) {
+  const CliResult r = run_cli("generate --temperature 0 --steps 30");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_TRUE(r.out.starts_with("Once upon a time, there was a little girl named Lily.")) << r.out;
+}
+
+TEST(ModelCli, TokenizeStringPrintsIds) {
+  const CliResult r = run_cli("tokenize --tokenizer models/tokenizer.bin --string 'I believe the meaning of life is'");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.out, "1\n306\n4658\n278\n6593\n310\n2834\n338\n");
+}
+
+TEST(ModelCli, QuantizedEvalJson) {
+  const CliResult r = run_cli("eval --ctx 256 --max-tokens 2048 --weights mxint4 --acts mxint8 --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out.substr(r.out.find('{')));
+  EXPECT_EQ(j["tokens"], 8 * 255);
+  EXPECT_GT(j["kld_mean"].get<double>(), 0.0);
+  EXPECT_LT(j["top1_agree"].get<double>(), 1.0);
+  EXPECT_GT(j["nll"].get<double>(), j["fp32_nll"].get<double>());
+}
+
+TEST(ModelCli, BadInputIsOneLineAndExitOne) {
+  for (const char* args : {"eval --weights mxint5", "eval --model /nonexistent/model.bin", "eval --ctx 100000 --max-tokens 10"}) {
+    const CliResult r = run_cli(args);
+    EXPECT_EQ(r.status, 1) << args;
+    EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+    EXPECT_TRUE(r.out.starts_with("mxlab: error: ")) << r.out;
+  }
+}
+
+}  // namespace

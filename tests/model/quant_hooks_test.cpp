@@ -1,0 +1,121 @@
+// Quantization hooks: exact formats change nothing, hooks apply fake_quantize per row along K, overrides work.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "model/runtime.hpp"
+#include "test_data.hpp"
+
+namespace mxlab::model {
+namespace {
+
+const std::vector<int> kTokens = {1, 5, 9, 30, 2, 66, 12, 40, 41, 7, 8, 3, 60, 61, 62, 13, 14, 15, 0, 1};
+
+// Weights on the grid k/64, |k| <= 127, with a value of magnitude >= 1 in every 32-block: MXINT8 (k/64 with
+// shared exponent 0) and INT8 per group of 32 (scale amax/127 = 1/64) represent them exactly.
+std::shared_ptr<ModelWeights> grid_model(unsigned seed) {
+  auto w = std::make_shared<ModelWeights>(ModelWeights::random(test::small_config(4, 2, false, 64), seed));
+  std::mt19937 rng(seed);
+  for (LinearId id : w->linear_ids()) {
+    Matrix& m = w->linear(id).weight;
+    for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = static_cast<float>(int(rng() % 255) - 127) / 64.f;
+    for (Eigen::Index r = 0; r < m.rows(); ++r)
+      for (Eigen::Index c = 0; c < m.cols(); c += 32) m(r, c) = 127.f / 64.f;
+  }
+  return w;
+}
+
+TEST(QuantHooks, EnabledWithoutFormatIsBitIdentical) {
+  auto w = std::make_shared<ModelWeights>(ModelWeights::random(test::small_config(4, 2, true), 2));
+  QuantScheme none;
+  none.quantize_classifier = true;
+  none.overrides["layers.1.q"] = LinearQuant{};
+  EXPECT_FALSE(none.any());
+  EXPECT_EQ(Runtime(w).forward(kTokens), Runtime(w, none).forward(kTokens));
+}
+
+TEST(QuantHooks, ExactWeightFormatsChangeNothingAndInexactOnesDo) {
+  auto w = grid_model(5);
+  const Matrix ref = Runtime(w).forward(kTokens);
+  for (const char* exact : {"mxint8", "int8"}) {
+    QuantScheme s;
+    s.linear.weight = TensorQuant::parse(exact, 32);
+    s.quantize_classifier = true;
+    EXPECT_EQ(Runtime(w, s).forward(kTokens), ref) << exact;
+  }
+  QuantScheme s4;
+  s4.linear.weight = TensorQuant::parse("mxint4");
+  EXPECT_GT((Runtime(w, s4).forward(kTokens) - ref).cwiseAbs().maxCoeff(), 1e-3f);
+  QuantScheme a8;
+  a8.linear.input = TensorQuant::parse("mxfp8_e4m3");
+  EXPECT_GT((Runtime(w, a8).forward(kTokens) - ref).cwiseAbs().maxCoeff(), 1e-4f);
+}
+
+TEST(QuantHooks, LinearQuantizesWeightRowsAndInputRowsAlongK) {
+  auto w = std::make_shared<ModelWeights>(ModelWeights::random(test::small_config(4, 2, true, 64), 8));
+  QuantScheme s;
+  s.linear.weight = TensorQuant::parse("mxfp4_e2m1");
+  s.linear.input = TensorQuant::parse("int4", 16);
+  s.linear.output = TensorQuant::parse("mxint8");
+  Runtime rt(w, s);
+  const LinearId id{1, LinearKind::down};  // in = hidden_dim = 182: rows end in a partial block
+  const Matrix& W = w->linear(id).weight;
+  Matrix wq = W, x = Matrix::Random(5, W.cols()), xq = x;
+  for (Eigen::Index r = 0; r < W.rows(); ++r) {
+    std::span<float> row(wq.row(r).data(), W.cols());
+    fake_quantize(Format::mxfp4_e2m1, row, row);
+  }
+  for (Eigen::Index r = 0; r < x.rows(); ++r) {
+    std::span<float> row(xq.row(r).data(), x.cols());
+    QuantConfig cfg;
+    cfg.block = 16;
+    fake_quantize(Format::int4, row, row, cfg);
+  }
+  EXPECT_EQ(rt.effective_weight(id), wq);
+  Matrix expect = xq * wq.transpose();
+  for (Eigen::Index r = 0; r < expect.rows(); ++r) {
+    std::span<float> row(expect.row(r).data(), expect.cols());
+    fake_quantize(Format::mxint8, row, row);
+  }
+  EXPECT_LT((rt.linear(id, x) - expect).cwiseAbs().maxCoeff(), 1e-5f);
+  // The classifier is left alone unless asked for.
+  EXPECT_EQ(rt.effective_weight({}), w->classifier.weight);
+}
+
+TEST(QuantHooks, PerLayerOverrideAndCacheInvalidation) {
+  auto w = std::make_shared<ModelWeights>(ModelWeights::random(test::small_config(4, 2, true, 64), 8));
+  QuantScheme s;
+  s.linear.weight = TensorQuant::parse("mxint4");
+  s.overrides["layers.0.gate"] = LinearQuant{};
+  Runtime rt(w, s);
+  EXPECT_EQ(rt.effective_weight({0, LinearKind::gate}), w->layers[0].gate.weight);
+  EXPECT_NE(rt.effective_weight({0, LinearKind::up}), w->layers[0].up.weight);
+  const Matrix before = rt.effective_weight({1, LinearKind::q});
+  w->layers[1].q.weight *= 2.f;  // a PTQ algorithm editing weights
+  EXPECT_EQ(rt.effective_weight({1, LinearKind::q}), before);  // cached
+  rt.clear_weight_cache();
+  EXPECT_EQ(rt.effective_weight({1, LinearKind::q}), 2.f * before);  // MX scaling by 2 is exact
+}
+
+TEST(QuantHooks, KvCacheAndAttentionOperandHooksTakeEffect) {
+  auto w = std::make_shared<ModelWeights>(ModelWeights::random(test::small_config(4, 2, true, 64), 3));
+  const Matrix ref = Runtime(w).forward(kTokens);
+  for (int which = 0; which < 3; ++which) {
+    QuantScheme s;
+    (which == 0 ? s.kv_cache : which == 1 ? s.attn_scores : s.attn_values) = TensorQuant::parse("mxint4");
+    EXPECT_GT((Runtime(w, s).forward(kTokens) - ref).cwiseAbs().maxCoeff(), 1e-4f) << which;
+  }
+}
+
+TEST(QuantHooks, BadFormatNamesAndBlocksThrow) {
+  EXPECT_THROW(TensorQuant::parse("mxint5"), std::invalid_argument);
+  EXPECT_THROW(TensorQuant::parse("mxint8", -3), std::invalid_argument);
+  EXPECT_FALSE(TensorQuant::parse("none").enabled());
+  EXPECT_EQ(TensorQuant::parse("nvfp4").describe(), "nvfp4/16");
+  EXPECT_EQ(parse_linear_id("layers.12.down"), (LinearId{12, LinearKind::down}));
+  EXPECT_EQ(linear_name(parse_linear_id("classifier")), "classifier");
+  EXPECT_THROW(parse_linear_id("layers.x.q"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace mxlab::model
