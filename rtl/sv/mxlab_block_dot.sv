@@ -1,0 +1,146 @@
+// Block dot-product unit: acc <- RNE(acc + X_A X_B sum_i A_i B_i) per block pair (OCP MX v1.0 6.1 Dot, 6.2
+// DotGeneral with an FP32 accumulator). Exact products and exact block sum, scale applied by exponent add.
+// Three stages (decode+multiply | block sum+scale | accumulate), valid/ready, one block pair per cycle.
+// SCALE 0: E8M0 scales (MX, 0xFF NaN); SCALE 1: UE4M3 scales (NVFP4, 0x7F NaN, may be 0).
+module mxlab_block_dot #(
+    parameter integer N = 32,
+    parameter integer ELEM_A = 4,  // element type id, or ELEM_ANY: chosen per block by in_sel_a
+    parameter integer ELEM_B = 4,
+    parameter integer SCALE = 0,
+    parameter integer ACC_E = 8,   // accumulator: IEEE-style binary format, FP32 by default
+    parameter integer ACC_M = 23
+) (
+    input  logic               clk,
+    input  logic               rst_n,
+    input  logic               in_valid,
+    output logic               in_ready,
+    input  logic               in_clear,  // start a new accumulation at +0 with this block
+    input  logic [3:0]         in_sel_a,
+    input  logic [3:0]         in_sel_b,
+    input  logic [N*8-1:0]     in_a,      // element codes, lane i in bits [8i, 8i+8)
+    input  logic [N*8-1:0]     in_b,
+    input  logic [7:0]         in_xa,
+    input  logic [7:0]         in_xb,
+    output logic               out_valid,
+    input  logic               out_ready,
+    output logic [ACC_E+ACC_M:0] out_acc,
+    output logic [4:0]         out_flags  // {invalid, nan_in, overflow, underflow, inexact} of this block
+);
+  localparam integer XW = 13;
+  localparam integer SIGW_A = mxlab_formats_pkg::elem_sig_w(ELEM_A);
+  localparam integer SIGW_B = mxlab_formats_pkg::elem_sig_w(ELEM_B);
+  localparam integer SHW_A = (mxlab_formats_pkg::elem_sh_max(ELEM_A) < 2) ? 1 : $clog2(mxlab_formats_pkg::elem_sh_max(ELEM_A) + 1);
+  localparam integer SHW_B = (mxlab_formats_pkg::elem_sh_max(ELEM_B) < 2) ? 1 : $clog2(mxlab_formats_pkg::elem_sh_max(ELEM_B) + 1);
+  localparam integer PW = mxlab_formats_pkg::elem_mag_w(ELEM_A) + mxlab_formats_pkg::elem_mag_w(ELEM_B);
+  localparam integer SUM_W = PW + $clog2(N) + 1;  // signed exact block sum
+  localparam integer SE = (SCALE == 0) ? mxlab_formats_pkg::ELEM_E8M0 : mxlab_formats_pkg::ELEM_UE4M3;
+  localparam integer SSIG_W = (SCALE == 0) ? 1 : 8;  // product of the two scale significands
+  localparam integer MAG_W = SUM_W - 1 + SSIG_W;
+  localparam integer LSB_SUM = mxlab_formats_pkg::elem_lsb(ELEM_A) + mxlab_formats_pkg::elem_lsb(ELEM_B)
+                               + 2 * mxlab_formats_pkg::elem_lsb(SE);
+
+  logic adv;  // the whole pipeline moves when the output register is free
+  assign adv = !out_valid || out_ready;
+  assign in_ready = adv;
+
+  // ---- stage 1: decode, exact products sig_a sig_b 2^(sh_a + sh_b), special-value lanes
+  logic [N-1:0] l_nan, l_zinf, l_pinf, l_ninf;
+  logic [N*SUM_W-1:0] l_prod;  // lane i: signed product in bits [i*SUM_W, (i+1)*SUM_W)
+  genvar i;
+  for (i = 0; i < N; i = i + 1) begin : g_lane
+    logic an, ai, ag, bn, bi, bg;
+    logic [SIGW_A-1:0] as;
+    logic [SIGW_B-1:0] bs;
+    logic [SHW_A-1:0] ah;
+    logic [SHW_B-1:0] bh;
+    logic [PW-1:0] mag;
+    mxlab_elem_decode #(.ELEM(ELEM_A)) u_a (.code(in_a[i*8+:8]), .sel(in_sel_a), .nan(an), .inf(ai), .neg(ag), .sig(as), .sh(ah));
+    mxlab_elem_decode #(.ELEM(ELEM_B)) u_b (.code(in_b[i*8+:8]), .sel(in_sel_b), .nan(bn), .inf(bi), .neg(bg), .sig(bs), .sh(bh));
+    always_comb begin
+      mag = (PW'(as) * PW'(bs)) << (PW'(ah) + PW'(bh));
+      l_prod[i*SUM_W+:SUM_W] = (ag != bg) ? -(SUM_W'(mag)) : SUM_W'(mag);
+      l_nan[i] = an || bn;
+      l_zinf[i] = (ai && bs == '0) || (bi && as == '0);
+      l_pinf[i] = (ai || bi) && !l_zinf[i] && (ag == bg);
+      l_ninf[i] = (ai || bi) && !l_zinf[i] && (ag != bg);
+    end
+  end
+  // scales: E8M0 2^(x-127) (OCP MX v1.0 5.4) or UE4M3 sig 2^(sh - 9)
+  logic sa_nan, sb_nan;
+  /* verilator lint_off UNUSEDSIGNAL */
+  logic sa_inf, sa_neg, sb_inf, sb_neg;  // scales have no Inf and no sign
+  /* verilator lint_on UNUSEDSIGNAL */
+  logic [7:0] sa_sig, sb_sig, sa_sh, sb_sh;
+  mxlab_elem_decode_fixed #(.ELEM(SE)) u_sa (.code(in_xa), .nan(sa_nan), .inf(sa_inf), .neg(sa_neg), .sig(sa_sig), .sh(sa_sh));
+  mxlab_elem_decode_fixed #(.ELEM(SE)) u_sb (.code(in_xb), .nan(sb_nan), .inf(sb_inf), .neg(sb_neg), .sig(sb_sig), .sh(sb_sh));
+
+  logic v1, c1, nan1, zinf1, pinf1, ninf1, szero1;
+  logic [N*SUM_W-1:0] p1;
+  logic [SSIG_W-1:0] ssig1;
+  logic signed [XW-1:0] sexp1;
+  always_ff @(posedge clk or negedge rst_n) begin
+    if (!rst_n) v1 <= 1'b0;
+    else if (adv) v1 <= in_valid;
+  end
+  always_ff @(posedge clk) begin
+    if (adv) begin
+      c1 <= in_clear;
+      nan1 <= (|l_nan) || sa_nan || sb_nan;
+      zinf1 <= |l_zinf;
+      pinf1 <= |l_pinf;
+      ninf1 <= |l_ninf;
+      szero1 <= (sa_sig == 8'd0) || (sb_sig == 8'd0);
+      ssig1 <= SSIG_W'(16'(sa_sig) * 16'(sb_sig));
+      sexp1 <= XW'({1'b0, sa_sh}) + XW'({1'b0, sb_sh}) + XW'(LSB_SUM);
+      p1 <= l_prod;
+    end
+  end
+
+  // ---- stage 2: exact block sum, sign-magnitude, times the scale significands
+  logic signed [SUM_W-1:0] sum;
+  logic [SUM_W-1:0] sum_abs;
+  always_comb begin
+    sum = '0;
+    for (integer k = 0; k < N; k = k + 1) sum = sum + $signed(p1[k*SUM_W+:SUM_W]);
+    sum_abs = sum[SUM_W-1] ? -sum : sum;
+  end
+  logic v2, c2, nan2, inv2, inf2, neg2;
+  logic [MAG_W-1:0] mag2;
+  logic signed [XW-1:0] exp2;
+  always_ff @(posedge clk or negedge rst_n) begin
+    if (!rst_n) v2 <= 1'b0;
+    else if (adv) v2 <= v1;
+  end
+  always_ff @(posedge clk) begin
+    if (adv) begin
+      c2 <= c1;
+      // NaN: a NaN input (nan_in), else 0 x Inf, +Inf + -Inf, Inf x zero scale (invalid)
+      nan2 <= nan1 || zinf1 || (pinf1 && ninf1) || ((pinf1 || ninf1) && szero1);
+      inv2 <= !nan1;
+      inf2 <= pinf1 || ninf1;
+      neg2 <= (pinf1 || ninf1) ? ninf1 : sum[SUM_W-1];
+      mag2 <= MAG_W'(sum_abs) * MAG_W'(ssig1);
+      exp2 <= sexp1;
+    end
+  end
+
+  // ---- stage 3: accumulate with one rounding; the output register is the accumulator
+  logic [ACC_E+ACC_M:0] acc_next;
+  logic [4:0] flags_next;
+  mxlab_fp_acc_add #(.E(ACC_E), .M(ACC_M), .MAG_W(MAG_W), .XW(XW)) u_acc (
+      .acc(c2 ? '0 : out_acc), .b_nan(nan2), .b_invalid(inv2), .b_inf(inf2), .b_neg(neg2), .b_mag(mag2),
+      .b_exp(exp2), .res(acc_next), .flags(flags_next));
+  always_ff @(posedge clk or negedge rst_n) begin
+    if (!rst_n) begin
+      out_valid <= 1'b0;
+      out_acc <= '0;
+      out_flags <= '0;
+    end else if (adv) begin
+      out_valid <= v2;
+      if (v2) begin
+        out_acc <= acc_next;
+        out_flags <= flags_next;
+      end
+    end
+  end
+endmodule

@@ -1,0 +1,66 @@
+// VQ dequant MAC: N indices select D-dimensional INT8 codewords from a codebook register file (written at run
+// time), the codewords multiply N*D INT8 activations, and the exact sum accumulates into a wrapping ACC_W-bit
+// integer. The codebook's FP32 scale s (formats/vq_codebook.hpp: s = max|c|/127) and the activation scale are
+// applied to the integer result outside the unit: y = s * s_x * acc.
+module mxlab_vq_mac #(
+    parameter integer N = 8,         // indices per vector
+    parameter integer D = 2,         // codeword dimension
+    parameter integer IDX_BITS = 4,  // K = 2^IDX_BITS codewords
+    parameter integer ACC_W = 32
+) (
+    input  logic                    clk,
+    input  logic                    rst_n,
+    input  logic                    cb_we,     // codebook write port
+    input  logic [IDX_BITS-1:0]     cb_addr,
+    input  logic [D*8-1:0]          cb_data,   // codeword: dimension d in bits [8d, 8d+8), INT8
+    input  logic                    in_valid,
+    output logic                    in_ready,
+    input  logic                    in_clear,
+    input  logic [N*IDX_BITS-1:0]   in_idx,    // index i in bits [i*IDX_BITS, (i+1)*IDX_BITS) (LSB-first packing)
+    input  logic [N*D*8-1:0]        in_x,      // activation (i, d) in byte i*D + d, INT8
+    output logic                    out_valid,
+    input  logic                    out_ready,
+    output logic signed [ACC_W-1:0] out_acc
+);
+  localparam integer K = 1 << IDX_BITS;
+  localparam integer ND = N * D;
+  localparam integer SUM_W = 16 + $clog2(ND) + 1;
+
+  logic [D*8-1:0] cb[K];
+  always_ff @(posedge clk) if (cb_we) cb[cb_addr] <= cb_data;
+
+  logic adv;
+  assign adv = !out_valid || out_ready;
+  assign in_ready = adv;
+
+  // stage 1: look up the codewords (dequantize: the INT8 entry is the value in units of s)
+  logic [ND*8-1:0] w1, x1;
+  logic v1, c1;
+  always_ff @(posedge clk or negedge rst_n) begin
+    if (!rst_n) v1 <= 1'b0;
+    else if (adv) v1 <= in_valid;
+  end
+  always_ff @(posedge clk) begin
+    if (adv) begin
+      c1 <= in_clear;
+      x1 <= in_x;
+      for (integer i = 0; i < N; i = i + 1) w1[i*D*8+:D*8] <= cb[in_idx[i*IDX_BITS+:IDX_BITS]];
+    end
+  end
+  // stage 2: exact INT8 x INT8 dot product and wrapping accumulation
+  logic signed [SUM_W-1:0] sum;
+  always_comb begin
+    sum = '0;
+    for (integer k = 0; k < ND; k = k + 1)
+      sum = sum + SUM_W'($signed(w1[k*8+:8]) * $signed(x1[k*8+:8]));
+  end
+  always_ff @(posedge clk or negedge rst_n) begin
+    if (!rst_n) begin
+      out_valid <= 1'b0;
+      out_acc <= '0;
+    end else if (adv) begin
+      out_valid <= v1;
+      if (v1) out_acc <= (c1 ? '0 : out_acc) + ACC_W'(sum);
+    end
+  end
+endmodule
