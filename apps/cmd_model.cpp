@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/commands.hpp"
+#include "apps/model_args.hpp"
 #include "model/eval.hpp"
 #include "model/generate.hpp"
 #include "model/load_model.hpp"
@@ -18,32 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace mxlab::model;
-
-struct ModelArgs {
-  std::string data_dir, model, tokenizer, text;
-};
-
-// An omitted path defaults to <data>/<fallback>; a relative path that does not exist here is tried under <data>.
-fs::path resolve(const std::string& given, const std::string& fallback, const std::string& data_flag) {
-  const fs::path data = data_dir(data_flag);
-  if (given.empty()) return data / fallback;
-  const fs::path p(given);
-  if (p.is_relative() && !fs::exists(p) && fs::exists(data / p)) return data / p;
-  return p;
-}
-
-void add_paths(CLI::App* cmd, ModelArgs& a, bool model, bool text) {
-  cmd->add_option("--data-dir", a.data_dir, "Data directory (default $MXLAB_DATA or the build-time default)");
-  if (model) cmd->add_option("--model", a.model, "llama2.c .bin or HF safetensors dir (default models/stories260K.bin)");
-  cmd->add_option("--tokenizer", a.tokenizer, "llama2.c tokenizer.bin (default models/tok512.bin)");
-  if (text) cmd->add_option("--text", a.text, "Text file (default text/tinystories-valid-dev.txt)");
-}
-
-std::shared_ptr<ModelWeights> load(const ModelArgs& a) {
-  return std::make_shared<ModelWeights>(load_model(resolve(a.model, "models/stories260K.bin", a.data_dir)));
-}
-Tokenizer tokenizer(const ModelArgs& a) { return Tokenizer(resolve(a.tokenizer, "models/tok512.bin", a.data_dir)); }
-fs::path text_path(const ModelArgs& a) { return resolve(a.text, "text/tinystories-valid-dev.txt", a.data_dir); }
 
 void add_tokenize(CLI::App& app) {
   auto a = std::make_shared<ModelArgs>();

@@ -12,5 +12,6 @@ std::filesystem::path data_dir(const std::string& flag_value);
 void add_formats_command(CLI::App& app);
 void add_quantize_command(CLI::App& app);
 void add_model_commands(CLI::App& app);  // tokenize, generate, eval (model/)
+void add_ptq_commands(CLI::App& app);    // ptq, ptq-table (algorithms/)
 
 }  // namespace mxlab::cli

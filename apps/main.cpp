@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   mxlab::cli::add_formats_command(app);
   mxlab::cli::add_quantize_command(app);
   mxlab::cli::add_model_commands(app);
+  mxlab::cli::add_ptq_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,90 @@
+// Layer inputs, block re-runs and scale folding for the PTQ algorithms.
+#include "algorithms/layer_io.hpp"
+
+#include <stdexcept>
+
+#include "model/attention.hpp"
+
+namespace mxlab::algorithms {
+
+Matrix record_inputs(model::Runtime& runtime, std::span<const int> calib, int ctx, LinearId id) {
+  model::CaptureOptions opt;
+  opt.stats = false;
+  opt.select = [id](LinearId x) { return x == id; };
+  opt.record = id;
+  model::CalibrationCapture capture(opt);
+  model::calibrate(runtime, calib, ctx, capture);
+  return capture.recorded();
+}
+
+Matrix linear_output(const model::Linear& lin, const Matrix& x, const Matrix* weight) {
+  Matrix y = x * (weight ? *weight : lin.weight).transpose();
+  if (lin.bias.size() > 0) y.rowwise() += lin.bias.transpose();
+  return y;
+}
+
+namespace {
+const Matrix* pick(const WeightOverrides& sub, LinearKind k) {
+  const auto it = sub.find(k);
+  return it == sub.end() ? nullptr : &it->second;
+}
+}  // namespace
+
+Matrix attention_output(const model::ModelWeights& w, int layer, const Matrix& xb, int ctx, const WeightOverrides& sub) {
+  const model::ModelConfig& c = w.config;
+  const model::LayerWeights& L = w.layers.at(static_cast<std::size_t>(layer));
+  if (ctx <= 0 || xb.rows() % ctx != 0) throw std::invalid_argument("attention_output: rows are not whole windows");
+  Matrix out(xb.rows(), c.dim);
+  for (Eigen::Index r0 = 0; r0 < xb.rows(); r0 += ctx) {
+    const Matrix x = xb.middleRows(r0, ctx);
+    Matrix q = linear_output(L.q, x, pick(sub, LinearKind::q));
+    Matrix k = linear_output(L.k, x, pick(sub, LinearKind::k));
+    const Matrix v = linear_output(L.v, x, pick(sub, LinearKind::v));
+    model::apply_rope(q, c.head_size, 0, c.rope_theta);
+    model::apply_rope(k, c.head_size, 0, c.rope_theta);
+    out.middleRows(r0, ctx) = linear_output(L.o, model::causal_attention(q, k, v, c, 0, {}), pick(sub, LinearKind::o));
+  }
+  return out;
+}
+
+Matrix mlp_output(const model::ModelWeights& w, int layer, const Matrix& x, const WeightOverrides& sub) {
+  const model::LayerWeights& L = w.layers.at(static_cast<std::size_t>(layer));
+  Matrix h1 = linear_output(L.gate, x, pick(sub, LinearKind::gate));
+  const Matrix h3 = linear_output(L.up, x, pick(sub, LinearKind::up));
+  h1 = h1.array() * (1.0f / (1.0f + (-h1.array()).exp())) * h3.array();
+  return linear_output(L.down, h1, pick(sub, LinearKind::down));
+}
+
+Predecessor predecessor_of(LinearKind first) {
+  switch (first) {
+    case LinearKind::q: case LinearKind::k: case LinearKind::v: return Predecessor::rms_att;
+    case LinearKind::gate: case LinearKind::up: return Predecessor::rms_ffn;
+    case LinearKind::o: return Predecessor::v;
+    case LinearKind::down: return Predecessor::up;
+    default: throw std::invalid_argument("the classifier has no foldable predecessor");
+  }
+}
+
+void fold_scales(model::ModelWeights& w, int layer, const std::vector<LinearKind>& layers, const Vector& s) {
+  model::LayerWeights& L = w.layers.at(static_cast<std::size_t>(layer));
+  for (LinearKind k : layers) {
+    model::Linear& lin = w.linear({layer, k});
+    if (lin.in() != s.size()) throw std::invalid_argument("fold_scales: scale length differs from the layer input");
+    lin.weight.array().rowwise() *= s.transpose().array();
+  }
+  auto divide_rows = [&](model::Linear& prev) {
+    // v feeds o through the attention mixing per head (GQA: o's input channel j reads v channel j of its
+    // kv group); the fold is exact only when v's outputs are o's inputs one to one.
+    if (prev.out() != s.size()) throw std::invalid_argument("fold_scales: predecessor width differs (GQA v -> o?)");
+    prev.weight.array().colwise() /= s.array();
+    if (prev.bias.size() > 0) prev.bias.array() /= s.array();
+  };
+  switch (predecessor_of(layers.front())) {
+    case Predecessor::rms_att: L.rms_att.array() /= s.array(); break;
+    case Predecessor::rms_ffn: L.rms_ffn.array() /= s.array(); break;
+    case Predecessor::v: divide_rows(L.v); break;
+    case Predecessor::up: divide_rows(L.up); break;
+  }
+}
+
+}  // namespace mxlab::algorithms

@@ -1,0 +1,38 @@
+// What the PTQ algorithms need from a running model: captured layer inputs, re-running parts of one block on
+// them with substitute weights, and folding per-channel scales into a layer and its predecessor.
+#pragma once
+#include <map>
+
+#include "model/calibration.hpp"
+#include "model/runtime.hpp"
+
+namespace mxlab::algorithms {
+
+using model::LinearId;
+using model::LinearKind;
+using model::Matrix;
+using model::Vector;
+
+// Runs `runtime` over the calibration windows and returns the input rows of `id` (windows concatenated).
+Matrix record_inputs(model::Runtime& runtime, std::span<const int> calib, int ctx, LinearId id);
+
+// Substitute weights for some linears of one block (absent = the model's own).
+using WeightOverrides = std::map<LinearKind, Matrix>;
+
+// Attention sub-block of layer l on its normalized input xb (windows of ctx rows, positions 0..ctx-1 each):
+// o(attention(RoPE(q xb), RoPE(k xb), v xb)), no quantization hooks.
+Matrix attention_output(const model::ModelWeights& w, int layer, const Matrix& xb, int ctx, const WeightOverrides& sub = {});
+// Feed-forward sub-block of layer l on its normalized input: down(silu(gate x) * up x).
+Matrix mlp_output(const model::ModelWeights& w, int layer, const Matrix& x, const WeightOverrides& sub = {});
+// One linear layer: x W^T + b.
+Matrix linear_output(const model::Linear& lin, const Matrix& x, const Matrix* weight = nullptr);
+
+// Scales input channel j of the given layers' weights by s_j and divides the predecessor's output channel j
+// by s_j (an RMSNorm weight, or a linear's rows and bias), an exact equivalence in real arithmetic.
+void fold_scales(model::ModelWeights& w, int layer, const std::vector<LinearKind>& layers, const Vector& s);
+
+// The predecessor of a group of linears sharing one input: the attention or FFN RMSNorm, v for o, up for down.
+enum class Predecessor { rms_att, rms_ffn, v, up };
+Predecessor predecessor_of(LinearKind first);
+
+}  // namespace mxlab::algorithms
