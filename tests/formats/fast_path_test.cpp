@@ -68,12 +68,7 @@ TEST_P(FastVsRef, InPlaceEqualsOutOfPlace) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllFormats, FastVsRef,
-                         ::testing::ValuesIn([] {
-                           std::vector<Format> v;
-                           for (const auto& t : format_table()) v.push_back(t.id);
-                           return v;
-                         }()),
-                         [](const auto& info) { return std::string(traits(info.param).name); });
+                         ::testing::ValuesIn(test::all_formats()), test::format_param_name);
 
 // All 2^20 float32 patterns with the top 20 bits free (sign, exponent, 11 mantissa bits) and the low 12 bits
 // set to sticky-bit patterns; once in order (blocks of near-equal magnitudes: ties, saturation) and once in a

@@ -54,6 +54,13 @@ inline const std::vector<Round>& all_rounds() {
   return r;
 }
 
+inline std::vector<Format> all_formats() {
+  std::vector<Format> v;
+  for (const auto& t : format_table()) v.push_back(t.id);
+  return v;
+}
+inline std::string format_param_name(const ::testing::TestParamInfo<Format>& info) { return traits(info.param).name; }
+
 inline std::string label(Format f, Round r) { return std::string(traits(f).name) + "/" + std::string(round_name(r)); }
 
 }  // namespace mxlab::test
