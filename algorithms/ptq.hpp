@@ -17,7 +17,7 @@ struct PtqConfig {
   model::TensorQuant acts;           // input (activation) format of every block linear; none = weight-only
   bool quantize_classifier = false;  // also the classifier (weights and, with acts, its input)
   double sq_alpha = 0.5;             // SmoothQuant migration strength
-  bool sq_search = false;            // SmoothQuant: pick alpha in {0, 0.1, .., 1} by calibration NLL
+  bool sq_search = false;            // SmoothQuant: pick alpha in {0, 0.1, .., 1} by calibration KL
   int awq_grid = 20;                 // AWQ: ratios 0, 1/grid, .., (grid-1)/grid
   bool awq_clip = true;              // AWQ: weight-clipping search after the scales
   GptqOptions gptq;

@@ -1,6 +1,6 @@
 // SmoothQuant (Xiao et al. 2023, eq. 4): s_j = max|X_j|^alpha / max|W_j|^(1 - alpha), X_j / s_j folded into the
 // preceding RMSNorm and W_j * s_j into q/k/v (attention norm) and gate/up (FFN norm), as the reference
-// smooth_lm does for Llama (o_proj and down_proj are not smoothed). Optional alpha search by calibration NLL.
+// smooth_lm does for Llama (o_proj and down_proj are not smoothed). Optional alpha search by calibration KL.
 #include <cmath>
 #include <sstream>
 
@@ -42,17 +42,18 @@ void smooth(model::ModelWeights& w, const std::map<LinearId, Eigen::VectorXf>& a
   }
 }
 
-// NLL on the calibration data of the smoothed model after RTN weights and the activation format.
-double calibration_nll(const PtqContext& ctx, const model::ModelWeights& smoothed) {
+// Mean KL divergence to the FP32 model on the calibration data, after smoothing, RTN weights and the
+// activation format: the deployed model's distance to the original.
+double calibration_kl(const PtqContext& ctx, const model::ModelWeights& smoothed) {
   auto w = std::make_shared<model::ModelWeights>(smoothed);
   PtqContext trial = ctx;
   trial.weights = w;
   trial.log = {};
   make_rtn()->run(trial);
-  model::Runtime rt(w, trial.deployed_scheme());
+  model::Runtime rt(w, trial.deployed_scheme()), ref(ctx.weights);
   model::EvalOptions opt;
   opt.ctx = ctx.ctx;
-  return model::evaluate(rt, ctx.calib, opt).nll;
+  return model::evaluate(rt, ctx.calib, opt, &ref).kld_mean;
 }
 
 class SmoothQuant final : public PtqAlgorithm {
@@ -66,12 +67,12 @@ class SmoothQuant final : public PtqAlgorithm {
       for (int i = 0; i <= 10; ++i) {
         model::ModelWeights trial = *ctx.weights;
         smooth(trial, act_max, i / 10.0);
-        const double nll = calibration_nll(ctx, trial);
+        const double kl = calibration_kl(ctx, trial);
         std::ostringstream line;
-        line << "  smoothquant: alpha " << i / 10.0 << " calibration nll " << nll;
+        line << "  smoothquant: alpha " << i / 10.0 << " calibration KL " << kl;
         ctx.say(line.str());
-        if (nll < best) {
-          best = nll;
+        if (kl < best) {
+          best = kl;
           alpha = i / 10.0;
         }
       }

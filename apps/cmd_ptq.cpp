@@ -111,7 +111,7 @@ void add_options(CLI::App* cmd, PtqArgs& a) {
   cmd->add_option("--calib-len", a.calib_len, "Tokens per calibration window")->capture_default_str();
   cmd->add_option("--seed", a.seed, "Seed of the generated calibration samples")->capture_default_str();
   cmd->add_option("--alpha", a.alpha, "SmoothQuant migration strength")->capture_default_str();
-  cmd->add_flag("--alpha-search", a.alpha_search, "SmoothQuant: pick alpha in {0, .1, .., 1} by calibration NLL");
+  cmd->add_flag("--alpha-search", a.alpha_search, "SmoothQuant: pick alpha in {0, .1, .., 1} by calibration KL");
   cmd->add_flag("--no-clip", a.no_clip, "AWQ: skip the weight-clipping search");
   cmd->add_flag("--act-order", a.act_order, "GPTQ: columns in order of decreasing Hessian diagonal");
   cmd->add_flag("--static-groups", a.static_groups, "GPTQ: group scales from the unquantized weights");
