@@ -129,6 +129,8 @@ Lanes lanes_for(int X, const Kernel& k) {
 // The default block of 32: four vectors loaded once, amax and quantization from registers.
 template <Round R, bool SignedZero>
 void quantize_block32(const float* x, float* y, const Kernel& k, std::uint32_t first_index, bool stream) {
+  _mm_prefetch(reinterpret_cast<const char*>(x + 512), _MM_HINT_T0);  // 2 KiB ahead: the next blocks' lines
+  _mm_prefetch(reinterpret_cast<const char*>(x + 512 + 16), _MM_HINT_T0);
   __m256 v[4];
   __m256i vmax = _mm256_setzero_si256();
   for (int j = 0; j < 4; ++j) {
