@@ -51,9 +51,9 @@ Session prepare(const PtqArgs& a) {
   const Tokenizer tok = tokenizer(a.paths);
   Runtime fp(s.fp32);
   CalibOptions c{a.calib.empty() ? fs::path() : resolve(a.calib, "", a.paths.data_dir), a.calib_samples, a.calib_len, a.seed};
+  s.calib = calibration_tokens(fp, tok, c);
   std::cerr << "ptq: calibration " << (c.text.empty() ? "self-generated samples" : c.text.string()) << ", "
             << c.samples << " x " << c.length << " tokens\n";
-  s.calib = calibration_tokens(fp, tok, c);
   s.ctx = c.length;
   for (const auto& [name, file] : {std::pair{"tinystories", "text/tinystories-valid-dev.txt"},
                                    std::pair{"wikitext2", "text/wikitext2-test.raw"}}) {
@@ -126,7 +126,7 @@ void add_ptq(CLI::App& app) {
   cmd->add_option("--algo", a->algo, "Pipeline, e.g. rtn | gptq | smoothquant+awq+gptq")->capture_default_str();
   cmd->add_option("--weights", a->weights, "Weight format (see `mxlab formats`)")->required();
   cmd->add_option("--block", a->block, "Weight block/group size (0 = the format's default)");
-  cmd->add_option("--out", a->out, "Write the quantized model as an HF checkpoint directory");
+  cmd->add_option("--out", a->out, "Write the quantized model: X.safetensors (config.json beside it) or an HF directory");
   cmd->add_flag("--json", a->json, "Print JSON");
   cmd->callback([a] {
     const PtqConfig cfg = config(*a);

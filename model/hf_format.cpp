@@ -159,8 +159,10 @@ ModelWeights load_hf(const fs::path& path) {
   return w;
 }
 
-void save_hf(const ModelWeights& w, const fs::path& dir, Dtype dtype) {
+void save_hf(const ModelWeights& w, const fs::path& path, Dtype dtype) {
   const ModelConfig& c = w.config;
+  const bool file = path.extension() == ".safetensors";  // that file, with config.json beside it
+  const fs::path dir = file ? (path.has_parent_path() ? path.parent_path() : fs::path(".")) : path;
   if (c.shared_classifier && w.classifier.weight != w.token_embedding)
     throw std::invalid_argument("save: the classifier differs from the token embedding but config.shared_classifier "
                                 "is set (set it to false to save a separate classifier)");
@@ -210,7 +212,7 @@ void save_hf(const ModelWeights& w, const fs::path& dir, Dtype dtype) {
   }
   add_vec("model.norm.weight", w.rms_final);
   if (!c.shared_classifier) add("lm_head.weight", w.classifier.weight);
-  st.write(dir / "model.safetensors");
+  st.write(file ? path : dir / "model.safetensors");
   AtomicWriter cfg(dir / "config.json");
   const std::string text = j.dump(2) + "\n";
   cfg.write(text.data(), text.size());

@@ -12,9 +12,10 @@ namespace mxlab::model {
 // rotate_half layout to llama2.c's interleaved-pair layout, as llama2.c export.py permute_reverse does.
 ModelWeights load_hf(const std::filesystem::path& path);
 
-// Writes `dir`/config.json and `dir`/model.safetensors (creating dir), permuting q/k rows to HF layout as
-// HF's convert_llama_weights_to_hf.py permute does; lm_head.weight only when the classifier is not shared.
-void save_hf(const ModelWeights& w, const std::filesystem::path& dir, Dtype dtype = Dtype::f32);
+// Writes `path`/config.json and `path`/model.safetensors (creating the directory), or, for a path ending in
+// .safetensors, that file with config.json beside it; q/k rows are permuted to HF layout as HF's
+// convert_llama_weights_to_hf.py permute does; lm_head.weight only when the classifier is not shared.
+void save_hf(const ModelWeights& w, const std::filesystem::path& path, Dtype dtype = Dtype::f32);
 
 // Row permutations of a q or k weight (rows = n_heads * head_size) between the two RoPE layouts.
 // llama2c row (2j + a) of a head  <->  HF row (a * head_size/2 + j). Works on matrices and (n x 1) biases.

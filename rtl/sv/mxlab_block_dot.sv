@@ -1,6 +1,6 @@
 // Block dot-product unit: acc <- RNE(acc + X_A X_B sum_i A_i B_i) per block pair (OCP MX v1.0 6.1 Dot, 6.2
 // DotGeneral with an FP32 accumulator). Exact products and exact block sum, scale applied by exponent add.
-// Three stages (decode+multiply | block sum+scale | accumulate), valid/ready, one block pair per cycle.
+// Three stages (input register | decode+multiply, block sum+scale | accumulate), valid/ready, one block pair per cycle.
 // SCALE 0: E8M0 scales (MX, 0xFF NaN); SCALE 1: UE4M3 scales (NVFP4, 0x7F NaN, may be 0).
 module mxlab_block_dot #(
     parameter integer N = 32,
@@ -43,9 +43,31 @@ module mxlab_block_dot #(
   assign adv = !out_valid || out_ready;
   assign in_ready = adv;
 
-  // ---- stage 1: decode, exact products sig_a sig_b 2^(sh_a + sh_b), special-value lanes
+  // ---- stage 1: input register (codes, types, scales); decode and exact products are combinational after it,
+  // so a simulator evaluates them once per clock edge rather than on every input change.
+  logic v1, c1;
+  logic [3:0] sel_a1, sel_b1;
+  logic [N*8-1:0] a1, b1;
+  logic [7:0] xa1, xb1;
+  always_ff @(posedge clk or negedge rst_n) begin
+    if (!rst_n) v1 <= 1'b0;
+    else if (adv) v1 <= in_valid;
+  end
+  always_ff @(posedge clk) begin
+    if (adv) begin
+      c1 <= in_clear;
+      sel_a1 <= in_sel_a;
+      sel_b1 <= in_sel_b;
+      a1 <= in_a;
+      b1 <= in_b;
+      xa1 <= in_xa;
+      xb1 <= in_xb;
+    end
+  end
+
+  // decode, exact products sig_a sig_b 2^(sh_a + sh_b), special-value lanes
   logic [N-1:0] l_nan, l_zinf, l_pinf, l_ninf;
-  logic [N*SUM_W-1:0] l_prod;  // lane i: signed product in bits [i*SUM_W, (i+1)*SUM_W)
+  logic signed [SUM_W-1:0] l_prod[N];  // lane i: signed exact product
   genvar i;
   for (i = 0; i < N; i = i + 1) begin : g_lane
     logic an, ai, ag, bn, bi, bg;
@@ -54,11 +76,11 @@ module mxlab_block_dot #(
     logic [SHW_A-1:0] ah;
     logic [SHW_B-1:0] bh;
     logic [PW-1:0] mag;
-    mxlab_elem_decode #(.ELEM(ELEM_A)) u_a (.code(in_a[i*8+:8]), .sel(in_sel_a), .nan(an), .inf(ai), .neg(ag), .sig(as), .sh(ah));
-    mxlab_elem_decode #(.ELEM(ELEM_B)) u_b (.code(in_b[i*8+:8]), .sel(in_sel_b), .nan(bn), .inf(bi), .neg(bg), .sig(bs), .sh(bh));
+    mxlab_elem_decode #(.ELEM(ELEM_A)) u_a (.code(a1[i*8+:8]), .sel(sel_a1), .nan(an), .inf(ai), .neg(ag), .sig(as), .sh(ah));
+    mxlab_elem_decode #(.ELEM(ELEM_B)) u_b (.code(b1[i*8+:8]), .sel(sel_b1), .nan(bn), .inf(bi), .neg(bg), .sig(bs), .sh(bh));
     always_comb begin
       mag = (PW'(as) * PW'(bs)) << (PW'(ah) + PW'(bh));
-      l_prod[i*SUM_W+:SUM_W] = (ag != bg) ? -(SUM_W'(mag)) : SUM_W'(mag);
+      l_prod[i] = (ag != bg) ? -(SUM_W'(mag)) : SUM_W'(mag);
       l_nan[i] = an || bn;
       l_zinf[i] = (ai && bs == '0) || (bi && as == '0);
       l_pinf[i] = (ai || bi) && !l_zinf[i] && (ag == bg);
@@ -71,29 +93,20 @@ module mxlab_block_dot #(
   logic sa_inf, sa_neg, sb_inf, sb_neg;  // scales have no Inf and no sign
   /* verilator lint_on UNUSEDSIGNAL */
   logic [7:0] sa_sig, sb_sig, sa_sh, sb_sh;
-  mxlab_elem_decode_fixed #(.ELEM(SE)) u_sa (.code(in_xa), .nan(sa_nan), .inf(sa_inf), .neg(sa_neg), .sig(sa_sig), .sh(sa_sh));
-  mxlab_elem_decode_fixed #(.ELEM(SE)) u_sb (.code(in_xb), .nan(sb_nan), .inf(sb_inf), .neg(sb_neg), .sig(sb_sig), .sh(sb_sh));
+  mxlab_elem_decode_fixed #(.ELEM(SE)) u_sa (.code(xa1), .nan(sa_nan), .inf(sa_inf), .neg(sa_neg), .sig(sa_sig), .sh(sa_sh));
+  mxlab_elem_decode_fixed #(.ELEM(SE)) u_sb (.code(xb1), .nan(sb_nan), .inf(sb_inf), .neg(sb_neg), .sig(sb_sig), .sh(sb_sh));
 
-  logic v1, c1, nan1, zinf1, pinf1, ninf1, szero1;
-  logic [N*SUM_W-1:0] p1;
+  logic nan1, zinf1, pinf1, ninf1, szero1;
   logic [SSIG_W-1:0] ssig1;
   logic signed [XW-1:0] sexp1;
-  always_ff @(posedge clk or negedge rst_n) begin
-    if (!rst_n) v1 <= 1'b0;
-    else if (adv) v1 <= in_valid;
-  end
-  always_ff @(posedge clk) begin
-    if (adv) begin
-      c1 <= in_clear;
-      nan1 <= (|l_nan) || sa_nan || sb_nan;
-      zinf1 <= |l_zinf;
-      pinf1 <= |l_pinf;
-      ninf1 <= |l_ninf;
-      szero1 <= (sa_sig == 8'd0) || (sb_sig == 8'd0);
-      ssig1 <= SSIG_W'(16'(sa_sig) * 16'(sb_sig));
-      sexp1 <= XW'({1'b0, sa_sh}) + XW'({1'b0, sb_sh}) + XW'(LSB_SUM);
-      p1 <= l_prod;
-    end
+  always_comb begin
+    nan1 = (|l_nan) || sa_nan || sb_nan;
+    zinf1 = |l_zinf;
+    pinf1 = |l_pinf;
+    ninf1 = |l_ninf;
+    szero1 = (sa_sig == 8'd0) || (sb_sig == 8'd0);
+    ssig1 = SSIG_W'(16'(sa_sig) * 16'(sb_sig));
+    sexp1 = XW'({1'b0, sa_sh}) + XW'({1'b0, sb_sh}) + XW'(LSB_SUM);
   end
 
   // ---- stage 2: exact block sum, sign-magnitude, times the scale significands
@@ -101,7 +114,7 @@ module mxlab_block_dot #(
   logic [SUM_W-1:0] sum_abs;
   always_comb begin
     sum = '0;
-    for (integer k = 0; k < N; k = k + 1) sum = sum + $signed(p1[k*SUM_W+:SUM_W]);
+    for (integer k = 0; k < N; k = k + 1) sum = sum + l_prod[k];
     sum_abs = sum[SUM_W-1] ? -sum : sum;
   end
   logic v2, c2, nan2, inv2, inf2, neg2;

@@ -127,3 +127,38 @@ TEST_F(Cli, FormatsJsonListsEveryFormat) {
 
 }  // namespace
 }  // namespace mxlab
+
+namespace mxlab {
+namespace {
+TEST_F(Cli, PtqRunsEvaluatesAndSaves) {
+  const auto out = dir / "q.safetensors", json = dir / "ptq.json";
+  const std::string cmd = std::string(MXLAB_CLI) + " ptq --data-dir " + MXLAB_DATA_DIR +
+                          " --algo awq+gptq --weights mxint4 --acts mxint8 --calib-samples 2 --calib-len 128"
+                          " --eval-tokens 1024 --json --out " + out.string() + " > " + json.string() + " 2>/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  std::ifstream f(json);
+  const std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  for (const char* key : {"\"tinystories\"", "\"wikitext2\"", "\"kld_mean\"", "\"top1_agree\"", "\"algo\":\"awq+gptq\""})
+    EXPECT_NE(text.find(key), std::string::npos) << key << " in " << text;
+  EXPECT_TRUE(fs::exists(out));
+  EXPECT_TRUE(fs::exists(dir / "config.json"));
+}
+
+TEST_F(Cli, PtqBadInputIsOneLine) {
+  const std::string base = " --data-dir " + std::string(MXLAB_DATA_DIR) + " --calib-samples 1 --calib-len 32";
+  const std::pair<std::string, std::string> cases[] = {
+      {"ptq --algo gptq+awq --weights mxint4" + base, "nothing may follow the quantizer"},
+      {"ptq --algo awq+smoothquant --weights mxint4" + base, "must come before"},
+      {"ptq --algo omniquant --weights mxint4" + base, "unknown PTQ algorithm 'omniquant'"},
+      {"ptq --algo rtn --weights mxfp5" + base, "unknown format 'mxfp5'"},
+      {"ptq --algo rtn --weights mxint4 --calib " + (dir / "missing.txt").string() + base, "missing.txt"},
+  };
+  for (const auto& [args, message] : cases) {
+    const CliResult r = run(args);
+    EXPECT_EQ(r.status, 1) << args;
+    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+}
+}  // namespace
+}  // namespace mxlab

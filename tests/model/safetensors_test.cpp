@@ -72,6 +72,11 @@ TEST(HfFormat, Stories260KRoundTripGivesIdenticalLogits) {
   EXPECT_EQ(r->layers[0].q.weight, w->layers[0].q.weight);
   const std::vector<int> tokens = {1, 403, 407, 261, 378, 365, 400, 427, 261, 292, 1, 5, 300};
   EXPECT_EQ(Runtime(w).forward(tokens), Runtime(r).forward(tokens));
+  // A named .safetensors file gets config.json beside it and loads the same.
+  save_hf(*w, dir.path / "named" / "quantized.safetensors");
+  EXPECT_TRUE(std::filesystem::exists(dir.path / "named" / "config.json"));
+  auto n = std::make_shared<ModelWeights>(load_model(dir.path / "named" / "quantized.safetensors"));
+  EXPECT_EQ(Runtime(w).forward(tokens), Runtime(n).forward(tokens));
 }
 
 TEST(HfFormat, SeparateClassifierBiasesAndBf16) {
