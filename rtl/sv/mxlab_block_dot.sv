@@ -39,6 +39,38 @@ module mxlab_block_dot #(
   localparam integer LSB_SUM = mxlab_formats_pkg::elem_lsb(ELEM_A) + mxlab_formats_pkg::elem_lsb(ELEM_B)
                                + 2 * mxlab_formats_pkg::elem_lsb(SE);
 
+  // Narrow path: both element types fixed, at most 4 bits wide, without special values (FP4/INT4/INT2).
+  localparam integer NARROW = (ELEM_A != mxlab_formats_pkg::ELEM_ANY && ELEM_B != mxlab_formats_pkg::ELEM_ANY
+                               && mxlab_formats_pkg::elem_bits(ELEM_A) <= 4 && mxlab_formats_pkg::elem_bits(ELEM_B) <= 4
+                               && mxlab_formats_pkg::elem_specials(ELEM_A) == 0
+                               && mxlab_formats_pkg::elem_specials(ELEM_B) == 0) ? 1 : 0;
+  // exact value of a code (low elem_bits bits used) of a fixed type without specials, in units of 2^elem_lsb;
+  // the same decode as mxlab_elem_decode_fixed: INT two's complement, FP sig = {E != 0, M}, sh = max(E, 1) - 1
+  function automatic integer elem_val(input integer e, input integer code);
+    integer nb, eb, mb, c, ef, mf;
+    nb = mxlab_formats_pkg::elem_bits(e);
+    eb = mxlab_formats_pkg::elem_ebits(e);
+    mb = mxlab_formats_pkg::elem_mbits(e);
+    c = code % (1 << nb);
+    if (mxlab_formats_pkg::elem_is_int(e) != 0) begin
+      elem_val = (c >= (1 << (nb - 1))) ? c - (1 << nb) : c;
+    end else begin
+      ef = (c / (1 << mb)) % (1 << eb);
+      mf = c % (1 << mb);
+      elem_val = (ef != 0) ? (((1 << mb) + mf) * (1 << (ef - 1))) : mf;
+      if (mxlab_formats_pkg::elem_is_signed(e) != 0 && c >= (1 << (nb - 1))) elem_val = -elem_val;
+    end
+  endfunction
+  localparam integer LUT_W = (NARROW != 0) ? SUM_W : 1;  // keeps the unused table small in wide instances
+  // product table, entry {a[3:0], b[3:0]}: SUM_W-bit two's complement A*B (dummy argument for old tools)
+  function automatic logic [256*LUT_W-1:0] prod_lut(input integer dummy);
+    integer k;
+    prod_lut = '0;
+    for (k = 0; k < 256 + 0 * dummy; k = k + 1) begin
+      prod_lut[k*LUT_W+:LUT_W] = LUT_W'(elem_val(ELEM_A, k / 16) * elem_val(ELEM_B, k % 16));
+    end
+  endfunction
+
   logic adv;  // the whole pipeline moves when the output register is free
   assign adv = !out_valid || out_ready;
   assign in_ready = adv;
@@ -69,24 +101,43 @@ module mxlab_block_dot #(
   logic [N-1:0] l_nan, l_zinf, l_pinf, l_ninf;
   logic signed [SUM_W-1:0] l_prod[N];  // lane i: signed exact product
   genvar i;
-  for (i = 0; i < N; i = i + 1) begin : g_lane
-    logic an, ai, ag, bn, bi, bg;
-    logic [SIGW_A-1:0] as;
-    logic [SIGW_B-1:0] bs;
-    logic [SHW_A-1:0] ah;
-    logic [SHW_B-1:0] bh;
-    logic [PW-1:0] mag;
-    mxlab_elem_decode #(.ELEM(ELEM_A)) u_a (.code(a1[i*8+:8]), .sel(sel_a1), .nan(an), .inf(ai), .neg(ag), .sig(as), .sh(ah));
-    mxlab_elem_decode #(.ELEM(ELEM_B)) u_b (.code(b1[i*8+:8]), .sel(sel_b1), .nan(bn), .inf(bi), .neg(bg), .sig(bs), .sh(bh));
-    always_comb begin
-      mag = (PW'(as) * PW'(bs)) << (PW'(ah) + PW'(bh));
-      l_prod[i] = (ag != bg) ? -(SUM_W'(mag)) : SUM_W'(mag);
-      l_nan[i] = an || bn;
-      l_zinf[i] = (ai && bs == '0) || (bi && as == '0);
-      l_pinf[i] = (ai || bi) && !l_zinf[i] && (ag == bg);
-      l_ninf[i] = (ai || bi) && !l_zinf[i] && (ag != bg);
+  generate
+    if (NARROW != 0) begin : g_narrow
+      // both element types fixed, at most 4 bits, no special values: one table lookup per lane,
+      // (a code, b code) -> signed exact product in units of 2^(lsb_a + lsb_b)
+      localparam logic [256*LUT_W-1:0] PLUT = prod_lut(ELEM_A);
+      /* verilator lint_off UNUSEDSIGNAL */
+      logic unused_n;
+      /* verilator lint_on UNUSEDSIGNAL */
+      assign unused_n = ^{sel_a1, sel_b1, a1, b1};
+      assign l_nan = '0;
+      assign l_zinf = '0;
+      assign l_pinf = '0;
+      assign l_ninf = '0;
+      for (i = 0; i < N; i = i + 1) begin : g_lane
+        assign l_prod[i] = PLUT[32'({a1[i*8+:4], b1[i*8+:4]}) * SUM_W +: SUM_W];
+      end
+    end else begin : g_wide
+      for (i = 0; i < N; i = i + 1) begin : g_lane
+        logic an, ai, ag, bn, bi, bg;
+        logic [SIGW_A-1:0] as;
+        logic [SIGW_B-1:0] bs;
+        logic [SHW_A-1:0] ah;
+        logic [SHW_B-1:0] bh;
+        logic [PW-1:0] mag;
+        mxlab_elem_decode #(.ELEM(ELEM_A)) u_a (.code(a1[i*8+:8]), .sel(sel_a1), .nan(an), .inf(ai), .neg(ag), .sig(as), .sh(ah));
+        mxlab_elem_decode #(.ELEM(ELEM_B)) u_b (.code(b1[i*8+:8]), .sel(sel_b1), .nan(bn), .inf(bi), .neg(bg), .sig(bs), .sh(bh));
+        always_comb begin
+          mag = (PW'(as) * PW'(bs)) << (PW'(ah) + PW'(bh));
+          l_prod[i] = (ag != bg) ? -(SUM_W'(mag)) : SUM_W'(mag);
+          l_nan[i] = an || bn;
+          l_zinf[i] = (ai && bs == '0) || (bi && as == '0);
+          l_pinf[i] = (ai || bi) && !l_zinf[i] && (ag == bg);
+          l_ninf[i] = (ai || bi) && !l_zinf[i] && (ag != bg);
+        end
+      end
     end
-  end
+  endgenerate
   // scales: E8M0 2^(x-127) (OCP MX v1.0 5.4) or UE4M3 sig 2^(sh - 9)
   logic sa_nan, sb_nan;
   /* verilator lint_off UNUSEDSIGNAL */

@@ -26,13 +26,30 @@ module mxlab_fp_acc_add #(
   localparam logic [E+M:0] QNAN = {1'b0, EONES, 1'b1, {(M - 1) {1'b0}}};
   localparam logic [E+M:0] INF = {1'b0, EONES, {M{1'b0}}};
 
-  function automatic logic signed [XW-1:0] msb_w(input logic [W-1:0] x);  // index of the top set bit
+  localparam integer LW = $clog2(W);
+  localparam integer LR = $clog2(RW);
+  // index of the top set bit (0 for x = 0): binary-search leading-one detector, log2 steps
+  function automatic logic signed [XW-1:0] msb_w(input logic [W-1:0] x);
+    logic [W-1:0] v;
+    v = x;
     msb_w = '0;
-    for (integer i = 0; i < W; i = i + 1) if (x[i]) msb_w = XW'(i);
+    for (integer k = LW - 1; k >= 0; k = k - 1) begin
+      if ((v >> (1 << k)) != '0) begin
+        v = v >> (1 << k);
+        msb_w = msb_w + XW'(1 << k);
+      end
+    end
   endfunction
   function automatic logic signed [XW-1:0] msb_r(input logic [RW-1:0] x);
+    logic [RW-1:0] v;
+    v = x;
     msb_r = '0;
-    for (integer i = 0; i < RW; i = i + 1) if (x[i]) msb_r = XW'(i);
+    for (integer k = LR - 1; k >= 0; k = k - 1) begin
+      if ((v >> (1 << k)) != '0) begin
+        v = v >> (1 << k);
+        msb_r = msb_r + XW'(1 << k);
+      end
+    end
   endfunction
 
   logic a_neg, a_nan, a_inf, a_z, b_z, b_larger, p_neg, q_neg, q_z, guard, sticky, up, normal;
