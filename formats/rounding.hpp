@@ -32,7 +32,7 @@ constexpr std::uint32_t stochastic_u24(std::uint32_t key, std::uint64_t index) {
 }
 
 // Rounds a non-negative magnitude r, expressed in units of the grid step, to an integer.
-// r must be exact (the callers guarantee it: see block_quant_ref.cpp); u24 is used by stochastic only.
+// r must be the exact magnitude (a scaled float32: see block_codecs.cpp); u24 is used by stochastic only.
 inline long double round_magnitude(long double r, Round mode, std::uint32_t u24) {
   const long double t = std::floor(r);
   const long double f = r - t;  // exact: r has at most 64 significant bits and t is its integer part
