@@ -1,5 +1,7 @@
 // `mxlab ptq` (one pipeline, evaluated against FP32) and `mxlab ptq-table` (formats x pipelines, W-only and
 // with 8-bit activations, as a Markdown table): the algorithms/ library from the command line.
+#include <unistd.h>
+
 #include <chrono>
 #include <iomanip>
 #include <iostream>
@@ -84,6 +86,15 @@ struct RunResult {
   double seconds = 0;
 };
 
+// The nearest existing ancestor of `path` must be a writable directory (save_hf creates the rest).
+void check_writable(const fs::path& path) {
+  fs::path p = fs::absolute(path);
+  if (p.extension() == ".safetensors") p = p.parent_path();
+  while (!fs::exists(p) && p.has_parent_path() && p != p.parent_path()) p = p.parent_path();
+  if (!fs::is_directory(p) || ::access(p.c_str(), W_OK) != 0)
+    throw std::runtime_error(path.string() + ": cannot write there (" + p.string() + " is not a writable directory)");
+}
+
 RunResult run_one(const Session& s, const std::string& pipeline, const PtqConfig& cfg, bool verbose) {
   const auto t0 = std::chrono::steady_clock::now();
   PtqContext ctx{std::make_shared<ModelWeights>(*s.fp32), s.calib, s.ctx, cfg, {}};
@@ -130,7 +141,8 @@ void add_ptq(CLI::App& app) {
   cmd->add_flag("--json", a->json, "Print JSON");
   cmd->callback([a] {
     const PtqConfig cfg = config(*a);
-    parse_pipeline(a->algo);  // reject a bad pipeline before the expensive preparation
+    parse_pipeline(a->algo);  // reject a bad pipeline or destination before the expensive work
+    if (!a->out.empty()) check_writable(a->out);
     const Session s = prepare(*a);
     const RunResult r = run_one(s, a->algo, cfg, true);
     if (!a->out.empty()) save_hf(*r.weights, a->out);

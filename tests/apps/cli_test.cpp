@@ -152,6 +152,7 @@ TEST_F(Cli, PtqBadInputIsOneLine) {
       {"ptq --algo omniquant --weights mxint4" + base, "unknown PTQ algorithm 'omniquant'"},
       {"ptq --algo rtn --weights mxfp5" + base, "unknown format 'mxfp5'"},
       {"ptq --algo rtn --weights mxint4 --calib " + (dir / "missing.txt").string() + base, "missing.txt"},
+      {"ptq --algo rtn --weights mxint4 --out " + (dir / "x.f32" / "q.safetensors").string() + base, "cannot write there"},
   };
   for (const auto& [args, message] : cases) {
     const CliResult r = run(args);
