@@ -67,10 +67,10 @@ void clip_weight(const PtqContext& ctx, model::Linear& lin, const Matrix& x_all)
   Matrix& w = lin.weight;
   const Eigen::Index block = std::min<Eigen::Index>(resolve_block(traits(*ctx.cfg.weights.format), ctx.cfg.weights.cfg), w.cols());
   const Eigen::Index groups = (w.cols() + block - 1) / block;
-  Matrix best_err = Matrix::Constant(w.rows(), groups, INFINITY), best_max(w.rows(), groups);
   Matrix org_max(w.rows(), groups);
   for (Eigen::Index gi = 0; gi < groups; ++gi)
     org_max.col(gi) = w.middleCols(gi * block, std::min(block, w.cols() - gi * block)).cwiseAbs().rowwise().maxCoeff();
+  Matrix best_err = Matrix::Constant(w.rows(), groups, INFINITY), best_max = org_max;  // reference: start unclipped
   for (int i = 0; i < kSteps; ++i) {
     const Matrix max_val = org_max * (1.0f - static_cast<float>(i) / kGrid);
     Matrix cur = w;

@@ -25,10 +25,10 @@ void add_tokenize(CLI::App& app) {
   auto raw = std::make_shared<std::string>();
   auto* cmd = app.add_subcommand("tokenize", "Token ids of a text file, one per line (the stream eval uses)");
   add_paths(cmd, *a, false, true);
-  cmd->add_option("--string", *raw, "Encode this string (BOS first) instead of a file");
-  cmd->callback([a, raw] {
+  auto* string_opt = cmd->add_option("--string", *raw, "Encode this string (BOS first) instead of a file");
+  cmd->callback([a, raw, string_opt] {
     const Tokenizer tok = tokenizer(*a);
-    const std::vector<int> ids = raw->empty() ? load_eval_tokens(tok, text_path(*a)) : tok.encode(*raw, true);
+    const std::vector<int> ids = string_opt->count() ? tok.encode(*raw, true) : load_eval_tokens(tok, text_path(*a));
     std::string out;
     for (int id : ids) out += std::to_string(id) + "\n";
     std::cout << out;
@@ -58,6 +58,7 @@ void add_generate(CLI::App& app) {
     GenerateOptions o = *opt;
     if (!*ids) o.on_token = [&](int prev, int next) { std::cout << tok.decode(prev, next) << std::flush; };
     const std::vector<int> p = tok.encode(*prompt, /*bos=*/true);
+    check_generate(rt.config(), p, o);  // fail before printing anything
     if (!*ids) std::cout << tok.decode(p) << std::flush;
     const std::vector<int> out = generate(rt, p, o);
     if (*ids)

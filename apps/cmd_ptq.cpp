@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -86,13 +87,17 @@ struct RunResult {
   double seconds = 0;
 };
 
-// The nearest existing ancestor of `path` must be a writable directory (save_hf creates the rest).
+// The nearest existing ancestor of `path` must be a directory we can create files in (probed with a file,
+// since access() says yes to root even on read-only filesystems); save_hf creates the rest.
 void check_writable(const fs::path& path) {
   fs::path p = fs::absolute(path);
-  if (p.extension() == ".safetensors") p = p.parent_path();
+  if (p.extension() == ".safetensors" || p.extension() == ".md") p = p.parent_path();
   while (!fs::exists(p) && p.has_parent_path() && p != p.parent_path()) p = p.parent_path();
-  if (!fs::is_directory(p) || ::access(p.c_str(), W_OK) != 0)
-    throw std::runtime_error(path.string() + ": cannot write there (" + p.string() + " is not a writable directory)");
+  const fs::path probe = p / (".mxlab_probe_" + std::to_string(::getpid()));
+  std::error_code ec;
+  const bool ok = fs::is_directory(p) && std::ofstream(probe).good();
+  fs::remove(probe, ec);
+  if (!ok) throw std::runtime_error(path.string() + ": cannot write there (" + p.string() + " is not a writable directory)");
 }
 
 RunResult run_one(const Session& s, const std::string& pipeline, const PtqConfig& cfg, bool verbose) {
@@ -182,6 +187,7 @@ void add_ptq_table(CLI::App& app) {
   cmd->callback([a, formats, pipelines, out] {
     for (const auto& p : split(*pipelines)) parse_pipeline(p);
     for (const auto& f : split(*formats)) TensorQuant::parse(f);
+    if (!out->empty()) check_writable(*out);
     const Session s = prepare(*a);
     std::ostringstream md;
     bool fp32_row = false;

@@ -9,6 +9,6 @@ namespace mxlab::model {
 // positions 0..S-1 with S = pos0 + T. Query head h reads kv head h / (n_heads / n_kv_heads) (GQA).
 // Returns T x (n_heads*hs): per head softmax(Q K^T / sqrt(hs) + causal mask) V.
 Matrix causal_attention(const Matrix& q, const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<const Matrix>& values,
-                        const ModelConfig& c, int pos0, const QuantScheme& scheme);
+                        const ModelConfig& c, int pos0, const QuantScheme& scheme, std::uint64_t stream = 0);
 
 }  // namespace mxlab::model

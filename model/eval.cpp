@@ -32,6 +32,8 @@ double percentile_sorted(const std::vector<double>& v, double fraction) {
 
 EvalResult evaluate(Runtime& model, std::span<const int> tokens, const EvalOptions& opt, Runtime* reference) {
   EvalResult r;
+  if (opt.ctx < 0) throw std::invalid_argument("evaluate: ctx must be >= 2, or 0 for the model's seq_len (got " +
+                                               std::to_string(opt.ctx) + ")");
   r.ctx = opt.ctx > 0 ? opt.ctx : model.config().seq_len;
   if (r.ctx < 2) throw std::invalid_argument("evaluate: ctx must be at least 2 (got " + std::to_string(r.ctx) + ")");
   if (opt.max_tokens > 0 && opt.max_tokens < tokens.size()) tokens = tokens.first(opt.max_tokens);

@@ -66,8 +66,8 @@ int sample_token(float* logits, int n, float temperature, float top_p, std::uint
   return n - 1;
 }
 
-std::vector<int> generate(Runtime& model, const std::vector<int>& prompt, const GenerateOptions& opt) {
-  const int seq_len = model.config().seq_len;
+int check_generate(const ModelConfig& config, const std::vector<int>& prompt, const GenerateOptions& opt) {
+  const int seq_len = config.seq_len;
   const int steps = (opt.steps <= 0 || opt.steps > seq_len) ? seq_len : opt.steps;
   if (prompt.empty()) throw std::invalid_argument("generate: empty prompt (start with BOS = 1)");
   if (opt.temperature < 0) throw std::invalid_argument("generate: temperature must be >= 0");
@@ -75,6 +75,11 @@ std::vector<int> generate(Runtime& model, const std::vector<int>& prompt, const 
   if (static_cast<int>(prompt.size()) > steps)
     throw std::invalid_argument("generate: prompt of " + std::to_string(prompt.size()) +
                                 " tokens leaves no room within " + std::to_string(steps) + " steps");
+  return steps;
+}
+
+std::vector<int> generate(Runtime& model, const std::vector<int>& prompt, const GenerateOptions& opt) {
+  const int steps = check_generate(model.config(), prompt, opt);
   std::uint64_t rng = opt.seed;
   KVCache cache(model.config(), steps);
   ForwardOptions fo;

@@ -19,6 +19,9 @@ struct GenerateOptions {
 // run.c generate(): feeds prompt (which must be non-empty, normally BOS-first), then samples until `steps`
 // positions or until BOS is sampled. Returns prompt + generated tokens (the terminating BOS excluded).
 std::vector<int> generate(Runtime& model, const std::vector<int>& prompt, const GenerateOptions& opt = {});
+// The checks generate() starts with (non-empty prompt that fits, temperature >= 0, seed != 0); returns the
+// number of positions it will run. Throws std::invalid_argument.
+int check_generate(const ModelConfig& config, const std::vector<int>& prompt, const GenerateOptions& opt);
 
 // run.c sampler on one logits row (modified in place: temperature and softmax). `rng` is the xorshift state.
 int sample_token(float* logits, int n, float temperature, float top_p, std::uint64_t& rng);

@@ -189,6 +189,8 @@ void save_llama2c(const ModelWeights& weights, const std::filesystem::path& path
   const ModelConfig& c = w.config;
   if (c.head_size * c.n_heads != c.dim)
     throw std::invalid_argument("save_llama2c: llama2.c requires head_size * n_heads == dim");
+  if (c.rope_theta != 10000.f || c.norm_eps != 1e-5f)  // the file format has no field for either
+    throw std::invalid_argument("save_llama2c: llama2.c files assume rope_theta 10000 and norm_eps 1e-5; save as HF");
   for (const LayerWeights& l : w.layers)
     if (l.q.bias.size() || l.k.bias.size() || l.v.bias.size())
       throw std::invalid_argument("save_llama2c: llama2.c has no linear biases (Qwen2-style model?)");

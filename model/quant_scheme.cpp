@@ -44,13 +44,19 @@ std::string QuantScheme::describe() const {
   return s;
 }
 
-void quantize_rows(const TensorQuant& q, Matrix& m) {
+std::uint64_t quant_stream(LinearId id, int slot, std::uint64_t call) {
+  return ((call * 4096 + static_cast<std::uint64_t>(id.layer + 1)) * 16 + static_cast<std::uint64_t>(id.kind)) * 16 +
+         static_cast<std::uint64_t>(slot);
+}
+
+void quantize_rows(const TensorQuant& q, Matrix& m, std::uint64_t stream) {
   if (!q.format || m.size() == 0) return;
   (void)resolve_block(traits(*q.format), q.cfg);  // throw here, never inside the parallel loop
   const Eigen::Index rows = m.rows(), cols = m.cols();
 #pragma omp parallel for schedule(static) if (rows > 1 && m.size() > 4096)
   for (Eigen::Index r = 0; r < rows; ++r) {
     QuantConfig cfg = q.cfg;
+    cfg.seed = q.cfg.seed ^ (stream * 0x9e3779b97f4a7c15ull);
     cfg.index_base = q.cfg.index_base + static_cast<std::size_t>(r * cols);
     std::span<float> row(m.row(r).data(), static_cast<std::size_t>(cols));
     fake_quantize(*q.format, row, row, cfg);

@@ -43,7 +43,11 @@ struct QuantScheme {
 };
 
 // Fake-quantizes every row of m in place (row r is a flat vector; stochastic index_base = r * cols).
-// Rows are processed in parallel with OpenMP.
-void quantize_rows(const TensorQuant& q, Matrix& m);
+// `stream` is mixed into the stochastic-rounding seed so that distinct tensors (layers, heads, forward calls)
+// draw independent random bits. Rows are processed in parallel with OpenMP.
+void quantize_rows(const TensorQuant& q, Matrix& m, std::uint64_t stream = 0);
+// A stochastic-rounding stream id for one tensor of a linear layer (slot: 0 weight, 1 input, 2 output, ...),
+// in forward call `call`.
+std::uint64_t quant_stream(LinearId id, int slot, std::uint64_t call = 0);
 
 }  // namespace mxlab::model

@@ -65,7 +65,7 @@ const Matrix& Runtime::effective_weight(LinearId id) {
   auto it = weight_cache_.find(id);
   if (it == weight_cache_.end()) {
     Matrix q = lin.weight;  // each output row is a flat vector: blocks along the input dimension K
-    quantize_rows(wq, q);
+    quantize_rows(wq, q, quant_stream(id, 0));
     it = weight_cache_.emplace(id, std::move(q)).first;
   }
   return it->second;
@@ -82,13 +82,13 @@ Matrix Runtime::linear(LinearId id, const Matrix& x, LinearObserver* observer) {
   Matrix y(x.rows(), lin.out());
   if (lq.input.enabled()) {
     Matrix xq = x;  // per token row, blocks along K
-    quantize_rows(lq.input, xq);
+    quantize_rows(lq.input, xq, quant_stream(id, 1, calls_));
     y.noalias() = xq * w.transpose();
   } else {
     y.noalias() = x * w.transpose();
   }
   if (lin.bias.size()) y.rowwise() += lin.bias.transpose();
-  quantize_rows(lq.output, y);
+  quantize_rows(lq.output, y, quant_stream(id, 2, calls_));
   return y;
 }
 
@@ -121,15 +121,16 @@ Matrix Runtime::forward(std::span<const int> tokens, const ForwardOptions& opt) 
     Matrix v = linear({l, LinearKind::v}, xb, opt.observer);
     apply_rope(q, c.head_size, pos0, c.rope_theta);
     apply_rope(k, c.head_size, pos0, c.rope_theta);
-    quantize_rows(scheme_.kv_cache, k);  // what a quantized KV cache would store
-    quantize_rows(scheme_.kv_cache, v);
+    quantize_rows(scheme_.kv_cache, k, quant_stream({l, LinearKind::k}, 3, calls_));  // what a quantized cache stores
+    quantize_rows(scheme_.kv_cache, v, quant_stream({l, LinearKind::v}, 3, calls_));
     Matrix att;
     if (opt.cache) {
       opt.cache->k[l].middleRows(pos0, T) = k;
       opt.cache->v[l].middleRows(pos0, T) = v;
-      att = causal_attention(q, opt.cache->k[l].topRows(pos0 + T), opt.cache->v[l].topRows(pos0 + T), c, pos0, scheme_);
+      att = causal_attention(q, opt.cache->k[l].topRows(pos0 + T), opt.cache->v[l].topRows(pos0 + T), c, pos0, scheme_,
+                             quant_stream({l, LinearKind::o}, 4, calls_));
     } else {
-      att = causal_attention(q, k, v, c, 0, scheme_);
+      att = causal_attention(q, k, v, c, 0, scheme_, quant_stream({l, LinearKind::o}, 4, calls_));
     }
     x += linear({l, LinearKind::o}, att, opt.observer);
     // Feed-forward block (SwiGLU): x += W2 (silu(W1 xb) * W3 xb).
@@ -139,6 +140,7 @@ Matrix Runtime::forward(std::span<const int> tokens, const ForwardOptions& opt) 
     h1 = h1.array() * (1.0f / (1.0f + (-h1.array()).exp())) * h3.array();
     x += linear({l, LinearKind::down}, h1, opt.observer);
   }
+  ++calls_;
   if (opt.cache) opt.cache->length = pos0 + T;
   if (opt.n_layers >= 0) return x;
   x = rms_norm(x, w.rms_final, c.norm_eps);

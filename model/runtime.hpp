@@ -59,6 +59,7 @@ class Runtime {
   std::shared_ptr<const ModelWeights> weights_;
   QuantScheme scheme_;
   std::map<LinearId, Matrix> weight_cache_;
+  std::uint64_t calls_ = 0;  // forward calls so far: a stochastic-rounding stream per call
 };
 
 // Row-wise RMSNorm exactly as llama2.c run.c rmsnorm: o = w * (x / sqrt(mean(x^2) + eps)).

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <set>
 
 #include "model/runtime.hpp"
 #include "test_data.hpp"
@@ -115,6 +116,27 @@ TEST(QuantHooks, BadFormatNamesAndBlocksThrow) {
   EXPECT_EQ(parse_linear_id("layers.12.down"), (LinearId{12, LinearKind::down}));
   EXPECT_EQ(linear_name(parse_linear_id("classifier")), "classifier");
   EXPECT_THROW(parse_linear_id("layers.x.q"), std::invalid_argument);
+}
+
+// Stochastic rounding draws independent bits per tensor: the same values in two streams round differently,
+// the same stream reproduces itself, and every (layer, kind, slot, call) has its own stream.
+TEST(QuantHooks, StochasticStreamsAreIndependentPerTensor) {
+  TensorQuant q = TensorQuant::parse("mxint4");
+  q.cfg.round = Round::stochastic;
+  Matrix a = Matrix::Constant(4, 64, 0.3f), b = a, c = a;
+  a(0, 0) = b(0, 0) = c(0, 0) = 1.5f;  // fixes the block scale; 0.3 then sits between two grid points
+  quantize_rows(q, a, quant_stream({0, LinearKind::q}, 1, 0));
+  quantize_rows(q, b, quant_stream({1, LinearKind::q}, 1, 0));
+  quantize_rows(q, c, quant_stream({0, LinearKind::q}, 1, 0));
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a, c);
+  std::set<std::uint64_t> streams;
+  for (int layer = -1; layer < 8; ++layer)
+    for (LinearKind k : {LinearKind::q, LinearKind::k, LinearKind::v, LinearKind::o, LinearKind::gate, LinearKind::up,
+                         LinearKind::down, LinearKind::classifier})
+      for (int slot = 0; slot < 5; ++slot)
+        for (std::uint64_t call = 0; call < 3; ++call) streams.insert(quant_stream({layer, k}, slot, call));
+  EXPECT_EQ(streams.size(), 9u * 8 * 5 * 3);
 }
 
 }  // namespace
