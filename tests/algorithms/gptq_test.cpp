@@ -32,29 +32,44 @@ Layer make_layer(int out, int in, int tokens, unsigned seed) {
 }
 
 // GPTQ column by column, no lazy batching: the textbook algorithm as the oracle for the optimized one.
-Matrix straightforward_gptq(const Matrix& weight, Eigen::MatrixXd H, const model::TensorQuant& q) {
+// act_order: columns by decreasing diag(H), with static groups (block scales from the original weights,
+// blocks of consecutive original columns).
+Matrix straightforward_gptq(const Matrix& weight, Eigen::MatrixXd H, const model::TensorQuant& q, bool act_order = false) {
   const Eigen::Index rows = weight.rows(), cols = weight.cols();
   Eigen::MatrixXd W = weight.cast<double>();
   for (Eigen::Index j = 0; j < cols; ++j)
     if (H(j, j) == 0) { H(j, j) = 1; W.col(j).setZero(); }
+  const Eigen::Index group = std::min<Eigen::Index>(resolve_block(traits(*q.format), q.cfg), cols);
+  auto quantizer = [&](Eigen::Index r, Eigen::Index g0, const Eigen::MatrixXd& src) {
+    std::vector<float> vals;
+    for (Eigen::Index k = g0; k < std::min(g0 + group, cols); ++k) vals.push_back(static_cast<float>(src(r, k)));
+    return BlockQuantizer(*q.format, vals, q.cfg);
+  };
+  std::vector<std::vector<BlockQuantizer>> fixed(rows);  // act order: [row][original group]
+  std::vector<Eigen::Index> perm(cols);
+  for (Eigen::Index j = 0; j < cols; ++j) perm[j] = j;
+  if (act_order) {
+    for (Eigen::Index r = 0; r < rows; ++r)
+      for (Eigen::Index g0 = 0; g0 < cols; g0 += group) fixed[r].push_back(quantizer(r, g0, W));
+    std::stable_sort(perm.begin(), perm.end(), [&](Eigen::Index a, Eigen::Index b) { return H(a, a) > H(b, b); });
+    const Eigen::PermutationMatrix<Eigen::Dynamic> P(Eigen::Map<const Eigen::Matrix<Eigen::Index, Eigen::Dynamic, 1>>(perm.data(), cols).cast<int>());
+    W = (W * P).eval();  // column j of W*P is column perm[j] of W
+    H = (P.transpose() * H * P).eval();
+  }
   H.diagonal().array() += 0.01 * H.diagonal().mean();
   const Eigen::MatrixXd hinv = H.fullPivLu().inverse();
   const Eigen::MatrixXd U = Eigen::MatrixXd(hinv.llt().matrixL()).transpose();
-  const Eigen::Index group = std::min<Eigen::Index>(resolve_block(traits(*q.format), q.cfg), cols);
   Matrix Q(rows, cols);
-  std::vector<BlockQuantizer> quantizers;
+  std::vector<BlockQuantizer> current;
   for (Eigen::Index j = 0; j < cols; ++j) {
-    if (j % group == 0) {
-      quantizers.clear();
-      for (Eigen::Index r = 0; r < rows; ++r) {
-        std::vector<float> vals;
-        for (Eigen::Index k = j; k < std::min(j + group, cols); ++k) vals.push_back(static_cast<float>(W(r, k)));
-        quantizers.emplace_back(*q.format, vals, q.cfg);
-      }
+    if (!act_order && j % group == 0) {
+      current.clear();
+      for (Eigen::Index r = 0; r < rows; ++r) current.push_back(quantizer(r, j, W));
     }
     for (Eigen::Index r = 0; r < rows; ++r) {
-      Q(r, j) = quantizers[r].quantize(static_cast<float>(W(r, j)), r * cols + j);
-      const double err = (W(r, j) - Q(r, j)) / U(j, j);
+      const BlockQuantizer& qz = act_order ? fixed[r][perm[j] / group] : current[r];
+      Q(r, perm[j]) = qz.quantize(static_cast<float>(W(r, j)), r * cols + perm[j]);
+      const double err = (W(r, j) - Q(r, perm[j])) / U(j, j);
       for (Eigen::Index k = j + 1; k < cols; ++k) W(r, k) -= err * U(j, k);
     }
   }
@@ -77,6 +92,14 @@ TEST_P(GptqFormats, LazyBatchingEqualsColumnByColumn) {
     EXPECT_LT(diff.maxCoeff(), 1e-6) << GetParam() << " in=" << in << " blocksize " << blocksize << ": "
                                      << (diff.array() > 1e-6).count() << " of " << diff.size() << " differ";
   }
+}
+
+TEST_P(GptqFormats, ActOrderEqualsColumnByColumn) {
+  const auto q = model::TensorQuant::parse(GetParam());
+  const Layer L = make_layer(16, 100, 300, 21);
+  const Matrix want = straightforward_gptq(L.w, L.h, q, true);
+  const GptqResult got = gptq_quantize(L.w, L.h, q, {.blocksize = 24, .act_order = true});
+  EXPECT_LT((got.weight - want).cwiseAbs().maxCoeff(), 1e-6) << GetParam();
 }
 
 TEST_P(GptqFormats, OutputErrorBelowRtnOnCorrelatedInputs) {
