@@ -58,6 +58,15 @@ Vector search_scales(const PtqContext& ctx, int l, const Group& g, const Matrix&
   return best_s;
 }
 
+// Clamps every (row, block) of w to [-limit(row, block), limit(row, block)].
+void clamp_blocks(Matrix& w, const Matrix& limit, Eigen::Index block) {
+  for (Eigen::Index gi = 0; gi < limit.cols(); ++gi) {
+    const Eigen::Index c0 = gi * block, nc = std::min(block, w.cols() - c0);
+    for (Eigen::Index r = 0; r < w.rows(); ++r)
+      w.row(r).segment(c0, nc) = w.row(r).segment(c0, nc).cwiseMax(-limit(r, gi)).cwiseMin(limit(r, gi));
+  }
+}
+
 // auto_clip_layer: per output row and input block, the clipping threshold with the least partial output error.
 void clip_weight(const PtqContext& ctx, model::Linear& lin, const Matrix& x_all) {
   constexpr int kGrid = 20, kSteps = 10;  // max_shrink 0.5: thresholds 1.0 .. 0.55 of max|w|
@@ -74,11 +83,7 @@ void clip_weight(const PtqContext& ctx, model::Linear& lin, const Matrix& x_all)
   for (int i = 0; i < kSteps; ++i) {
     const Matrix max_val = org_max * (1.0f - static_cast<float>(i) / kGrid);
     Matrix cur = w;
-    for (Eigen::Index gi = 0; gi < groups; ++gi) {
-      const Eigen::Index c0 = gi * block, nc = std::min(block, w.cols() - c0);
-      for (Eigen::Index r = 0; r < w.rows(); ++r)
-        cur.row(r).segment(c0, nc) = cur.row(r).segment(c0, nc).cwiseMax(-max_val(r, gi)).cwiseMin(max_val(r, gi));
-    }
+    clamp_blocks(cur, max_val, block);
     const Matrix q = quantize_copy(ctx.cfg.weights, cur);
     for (Eigen::Index gi = 0; gi < groups; ++gi) {
       const Eigen::Index c0 = gi * block, nc = std::min(block, w.cols() - c0);
@@ -91,11 +96,7 @@ void clip_weight(const PtqContext& ctx, model::Linear& lin, const Matrix& x_all)
         }
     }
   }
-  for (Eigen::Index gi = 0; gi < groups; ++gi) {
-    const Eigen::Index c0 = gi * block, nc = std::min(block, w.cols() - c0);
-    for (Eigen::Index r = 0; r < w.rows(); ++r)
-      w.row(r).segment(c0, nc) = w.row(r).segment(c0, nc).cwiseMax(-best_max(r, gi)).cwiseMin(best_max(r, gi));
-  }
+  clamp_blocks(w, best_max, block);
 }
 
 class Awq final : public PtqAlgorithm {

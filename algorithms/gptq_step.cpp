@@ -4,26 +4,11 @@
 #include <sstream>
 
 #include "algorithms/gptq.hpp"
+#include "algorithms/layer_io.hpp"
 #include "algorithms/steps.hpp"
-#include "model/calibration.hpp"
 
 namespace mxlab::algorithms {
 namespace {
-
-using model::LinearId;
-using model::LinearKind;
-
-Eigen::MatrixXd hessian(model::Runtime& rt, const PtqContext& ctx, LinearId id) {
-  model::CaptureOptions opt;
-  opt.stats = false;
-  opt.hessian = true;
-  opt.select = [id](LinearId x) { return x == id; };
-  model::CalibrationCapture capture(opt);
-  rt.clear_weight_cache();
-  model::calibrate(rt, ctx.calib, ctx.ctx, capture);
-  const model::LinearStats& st = capture.stats(id);
-  return 2.0 * st.xtx / static_cast<double>(st.rows);
-}
 
 class Gptq final : public PtqAlgorithm {
  public:
@@ -32,7 +17,8 @@ class Gptq final : public PtqAlgorithm {
     model::ModelWeights& w = *ctx.weights;
     model::Runtime rt(ctx.weights, ctx.deployed_scheme());
     auto quantize_group = [&](int layer, const std::vector<LinearKind>& kinds, std::ostringstream& line) {
-      const Eigen::MatrixXd H = hessian(rt, ctx, {layer, kinds.front()});
+      rt.clear_weight_cache();  // earlier groups' weights were replaced
+      const Eigen::MatrixXd H = input_hessian(rt, ctx.calib, ctx.ctx, {layer, kinds.front()});
       for (LinearKind k : kinds) {
         model::Linear& lin = w.linear({layer, k});
         const GptqResult r = gptq_quantize(lin.weight, H, ctx.cfg.weights, ctx.cfg.gptq);

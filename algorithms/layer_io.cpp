@@ -7,14 +7,29 @@
 
 namespace mxlab::algorithms {
 
-Matrix record_inputs(model::Runtime& runtime, std::span<const int> calib, int ctx, LinearId id) {
+namespace {
+// Runs the calibration windows capturing only layer `id`'s input: its raw rows (record) or its X^T X (hessian).
+model::CalibrationCapture capture_one(model::Runtime& runtime, std::span<const int> calib, int ctx, LinearId id,
+                                      bool hessian) {
   model::CaptureOptions opt;
   opt.stats = false;
+  opt.hessian = hessian;
   opt.select = [id](LinearId x) { return x == id; };
-  opt.record = id;
+  if (!hessian) opt.record = id;
   model::CalibrationCapture capture(opt);
   model::calibrate(runtime, calib, ctx, capture);
-  return capture.recorded();
+  return capture;
+}
+}  // namespace
+
+Matrix record_inputs(model::Runtime& runtime, std::span<const int> calib, int ctx, LinearId id) {
+  return capture_one(runtime, calib, ctx, id, false).recorded();
+}
+
+Eigen::MatrixXd input_hessian(model::Runtime& runtime, std::span<const int> calib, int ctx, LinearId id) {
+  const model::CalibrationCapture capture = capture_one(runtime, calib, ctx, id, true);
+  const model::LinearStats& st = capture.stats(id);
+  return 2.0 * st.xtx / static_cast<double>(st.rows);
 }
 
 Matrix linear_output(const model::Linear& lin, const Matrix& x, const Matrix* weight) {

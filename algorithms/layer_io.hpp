@@ -15,6 +15,8 @@ using model::Vector;
 
 // Runs `runtime` over the calibration windows and returns the input rows of `id` (windows concatenated).
 Matrix record_inputs(model::Runtime& runtime, std::span<const int> calib, int ctx, LinearId id);
+// GPTQ's H = 2/n X^T X of `id`'s inputs over the calibration windows (n = tokens).
+Eigen::MatrixXd input_hessian(model::Runtime& runtime, std::span<const int> calib, int ctx, LinearId id);
 
 // Substitute weights for some linears of one block (absent = the model's own).
 using WeightOverrides = std::map<LinearKind, Matrix>;
