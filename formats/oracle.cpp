@@ -201,4 +201,41 @@ std::vector<float> fake_quantize(Format f, std::span<const float> in_raw, const 
   return out;
 }
 
+Rational acc_value(const AccFormat& f, std::uint64_t bits) {
+  const std::uint64_t ef = (bits >> f.mbits) & ((std::uint64_t{1} << f.ebits) - 1), mf = bits & ((std::uint64_t{1} << f.mbits) - 1);
+  const Rational mag = ef == 0 ? Rational(mf) * pow2(1 - f.bias() - f.mbits)
+                               : Rational(mf + (std::uint64_t{1} << f.mbits)) * pow2(static_cast<int>(ef) - f.bias() - f.mbits);
+  return (bits >> (f.ebits + f.mbits)) & 1u ? Rational(-mag) : mag;
+}
+
+namespace {
+std::uint64_t to_u64(const Rational& integral) { return static_cast<std::uint64_t>(numerator(integral)); }
+// Bits of a positive value that is exactly representable in f.
+std::uint64_t exact_bits(const AccFormat& f, const Rational& r) {
+  const int emin = 1 - f.bias();
+  if (r < pow2(emin)) return to_u64(r / pow2(emin - f.mbits));
+  const int e = floor_log2(r);
+  const std::uint64_t mant = to_u64(r / pow2(e - f.mbits)) - (std::uint64_t{1} << f.mbits);
+  return static_cast<std::uint64_t>(e + f.bias()) << f.mbits | mant;
+}
+}  // namespace
+
+std::uint64_t round_exact(const AccFormat& f, const Rational& v) {
+  if (v == 0) return 0;
+  const bool neg = v < 0;
+  const Rational a = neg ? Rational(-v) : v;
+  const int emin = 1 - f.bias();
+  const int e = std::max(floor_log2(a), emin);
+  const Rational step = pow2(e - f.mbits);
+  Rational q = a / step;
+  Int n = numerator(q) / denominator(q);
+  const Rational rem = q - Rational(n);
+  if (rem > Rational(1, 2) || (rem == Rational(1, 2) && (n & 1) != 0)) ++n;
+  const std::uint64_t sign = neg ? std::uint64_t{1} << (f.ebits + f.mbits) : 0;
+  const std::uint64_t inf = ((std::uint64_t{1} << f.ebits) - 1) << f.mbits;
+  const Rational r = Rational(n) * step;
+  if (r >= pow2(f.bias() + 1)) return sign | inf;  // >= 2^(emax+1): overflow
+  return sign | exact_bits(f, r);
+}
+
 }  // namespace mxlab::oracle

@@ -6,6 +6,7 @@
 #include <span>
 #include <vector>
 
+#include "formats/accumulate.hpp"
 #include "formats/format.hpp"
 
 namespace mxlab::oracle {
@@ -16,6 +17,11 @@ Rational exact(float x);                 // the exact value of a finite float32
 Rational pow2(int k);                    // 2^k
 float to_float_exact(const Rational& v);  // throws std::domain_error unless v is exactly a float32
 Rational round_to_f32(const Rational& v);  // IEEE binary32 round-half-to-even (finite, no overflow)
+
+// Accumulator formats (formats/accumulate.hpp): the exact value of finite bits, and IEEE round-half-to-even
+// of an exact value into the format (+0 for 0, overflow to +-Inf).
+Rational acc_value(const AccFormat& f, std::uint64_t bits);
+std::uint64_t round_exact(const AccFormat& f, const Rational& v);
 
 // Non-negative finite values of element type e, ascending, from the spec formula:
 // FP normal (1 + m/2^M) 2^(e - bias), subnormal (m/2^M) 2^(1 - bias), minus the NaN/Inf encodings;

@@ -17,8 +17,8 @@ std::uint8_t max_code(Elem e, bool neg) {  // largest finite magnitude code
   if (neg) c = s.is_int ? ((1u << s.bits) - c) : (c | (1u << (s.bits - 1)));
   return static_cast<std::uint8_t>(c & ((1u << s.bits) - 1));
 }
-std::uint8_t one_scale(BlockScale s) { return s == BlockScale::e8m0 ? 127 : 0x38; }  // 2^0 (UE4M3 1.0 = 0x38)
-std::uint8_t nan_scale(BlockScale s) { return s == BlockScale::e8m0 ? 0xFF : 0x7F; }
+std::uint8_t one_scale(ScaleType s) { return s == ScaleType::e8m0 ? 127 : 0x38; }  // 2^0 (UE4M3 1.0 = 0x38)
+std::uint8_t nan_scale(ScaleType s) { return s == ScaleType::e8m0 ? 0xFF : 0x7F; }
 }  // namespace
 
 std::vector<BlockVector> random_blocks(const StimulusSpec& s, std::size_t count, std::uint64_t seed) {
@@ -26,8 +26,8 @@ std::vector<BlockVector> random_blocks(const StimulusSpec& s, std::size_t count,
   auto pick = [&](const std::vector<Elem>& v) { return v[rng() % v.size()]; };
   auto scale = [&]() -> std::uint8_t {
     const unsigned r = rng() % 16;
-    if (r == 0) return static_cast<std::uint8_t>(rng() & (s.scale == BlockScale::e8m0 ? 0xFF : 0x7F));
-    if (s.scale == BlockScale::e8m0) return static_cast<std::uint8_t>(103 + rng() % 49);
+    if (r == 0) return static_cast<std::uint8_t>(rng() & (s.scale == ScaleType::e8m0 ? 0xFF : 0x7F));
+    if (s.scale == ScaleType::e8m0) return static_cast<std::uint8_t>(103 + rng() % 49);
     return static_cast<std::uint8_t>(0x30 + rng() % 0x19);
   };
   std::vector<BlockVector> out(count);
@@ -65,7 +65,7 @@ std::vector<BlockVector> adversarial_blocks(const StimulusSpec& s, Elem ea, Elem
   auto maxpb = [&](int) { return max_code(eb, false); };
   auto maxnb = [&](int) { return max_code(eb, true); };
   auto alt = [&](int i) { return max_code(eb, i % 2 != 0); };
-  const bool e8 = s.scale == BlockScale::e8m0;
+  const bool e8 = s.scale == ScaleType::e8m0;
   const std::uint8_t big = e8 ? 254 : 0x7E, tiny = e8 ? 0 : 0x01;
   add(true, one, one, zero, zero);                 // all-zero block
   add(false, one, one, maxp, maxpb);               // all max, positive
@@ -87,7 +87,7 @@ std::vector<BlockVector> adversarial_blocks(const StimulusSpec& s, Elem ea, Elem
   return out;
 }
 
-void run_model(std::vector<BlockVector>& v, BlockScale scale, const AccFormat& f) {
+void run_model(std::vector<BlockVector>& v, ScaleType scale, const AccFormat& f) {
   BlockDotModel m(scale, f);
   for (BlockVector& x : v) {
     const AccResult r = m.step(x.pair());
@@ -132,9 +132,9 @@ BlockVector parse_golden_line(const std::string& line, int n) {
   return v;
 }
 
-std::string golden_header(const std::string& unit, int n, BlockScale scale, std::uint64_t seed) {
+std::string golden_header(const std::string& unit, int n, ScaleType scale, std::uint64_t seed) {
   std::ostringstream o;
-  o << "# mxlab golden vectors: unit " << unit << ", N=" << n << ", scales " << (scale == BlockScale::e8m0 ? "E8M0" : "UE4M3")
+  o << "# mxlab golden vectors: unit " << unit << ", N=" << n << ", scales " << (scale == ScaleType::e8m0 ? "E8M0" : "UE4M3")
     << ", FP32 accumulator (RNE once per block), seed " << seed << "\n"
     << "# columns (hex): elem_a elem_b clear xa xb A B expected_acc expected_flags\n"
     << "# A/B: lane N-1 first, 2 hex digits per lane; flags: 10 invalid, 08 nan_in, 04 overflow, 02 underflow, 01 inexact\n";

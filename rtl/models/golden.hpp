@@ -23,7 +23,7 @@ struct BlockVector {
 
 struct StimulusSpec {
   int n = 32;                       // lanes
-  BlockScale scale = BlockScale::e8m0;
+  ScaleType scale = ScaleType::e8m0;
   std::vector<Elem> elems_a, elems_b;  // element types drawn per block
   double clear_prob = 0.125;
 };
@@ -35,12 +35,12 @@ std::vector<BlockVector> random_blocks(const StimulusSpec& s, std::size_t count,
 // subnormal and underflow results), exact cancellation, one large plus many small (sticky), alternating signs.
 std::vector<BlockVector> adversarial_blocks(const StimulusSpec& s, Elem ea, Elem eb);
 // Fills acc/flags of each vector by running the model over the sequence in order.
-void run_model(std::vector<BlockVector>& v, BlockScale scale, const AccFormat& f = {});
+void run_model(std::vector<BlockVector>& v, ScaleType scale, const AccFormat& f = {});
 
 // Golden line (TestFloat style, all hex, space separated): ea eb clear xa xb A B acc flags, where A and B are the
 // N-lane code buses written as one hex number, lane N-1 first (so `$fscanf("%h")` loads the SV port directly).
 std::string golden_line(const BlockVector& v);
 BlockVector parse_golden_line(const std::string& line, int n);  // throws std::invalid_argument on a bad line
-std::string golden_header(const std::string& unit, int n, BlockScale scale, std::uint64_t seed);
+std::string golden_header(const std::string& unit, int n, ScaleType scale, std::uint64_t seed);
 
 }  // namespace mxlab::rtl

@@ -1,12 +1,12 @@
 // Block dot-product unit: acc <- RNE(acc + X_A X_B sum_i A_i B_i) per block pair (OCP MX v1.0 6.1 Dot, 6.2
 // DotGeneral with an FP32 accumulator). Exact products and exact block sum, scale applied by exponent add.
 // Three stages (input register | decode+multiply, block sum+scale | accumulate), valid/ready, one block pair per cycle.
-// SCALE 0: E8M0 scales (MX, 0xFF NaN); SCALE 1: UE4M3 scales (NVFP4, 0x7F NaN, may be 0).
+// SCALE (ScaleType of formats/format.hpp): SCALE_E8M0 (MX, 0xFF NaN) or SCALE_UE4M3 (NVFP4, 0x7F NaN, may be 0).
 module mxlab_block_dot #(
     parameter integer N = 32,
     parameter integer ELEM_A = 4,  // element type id, or ELEM_ANY: chosen per block by in_sel_a
     parameter integer ELEM_B = 4,
-    parameter integer SCALE = 0,
+    parameter integer SCALE = mxlab_formats_pkg::SCALE_E8M0,
     parameter integer ACC_E = 8,   // accumulator: IEEE-style binary format, FP32 by default
     parameter integer ACC_M = 23
 ) (
@@ -15,8 +15,8 @@ module mxlab_block_dot #(
     input  logic               in_valid,
     output logic               in_ready,
     input  logic               in_clear,  // start a new accumulation at +0 with this block
-    input  logic [3:0]         in_sel_a,
-    input  logic [3:0]         in_sel_b,
+    input  logic [mxlab_formats_pkg::ELEM_SEL_W-1:0] in_sel_a,
+    input  logic [mxlab_formats_pkg::ELEM_SEL_W-1:0] in_sel_b,
     input  logic [N*8-1:0]     in_a,      // element codes, lane i in bits [8i, 8i+8)
     input  logic [N*8-1:0]     in_b,
     input  logic [7:0]         in_xa,
@@ -33,8 +33,8 @@ module mxlab_block_dot #(
   localparam integer SHW_B = (mxlab_formats_pkg::elem_sh_max(ELEM_B) < 2) ? 1 : $clog2(mxlab_formats_pkg::elem_sh_max(ELEM_B) + 1);
   localparam integer PW = mxlab_formats_pkg::elem_mag_w(ELEM_A) + mxlab_formats_pkg::elem_mag_w(ELEM_B);
   localparam integer SUM_W = PW + $clog2(N) + 1;  // signed exact block sum
-  localparam integer SE = (SCALE == 0) ? mxlab_formats_pkg::ELEM_E8M0 : mxlab_formats_pkg::ELEM_UE4M3;
-  localparam integer SSIG_W = (SCALE == 0) ? 1 : 8;  // product of the two scale significands
+  localparam integer SE = (SCALE == mxlab_formats_pkg::SCALE_E8M0) ? mxlab_formats_pkg::ELEM_E8M0 : mxlab_formats_pkg::ELEM_UE4M3;
+  localparam integer SSIG_W = (SCALE == mxlab_formats_pkg::SCALE_E8M0) ? 1 : 8;  // product of the two scale significands
   localparam integer MAG_W = SUM_W - 1 + SSIG_W;
   localparam integer LSB_SUM = mxlab_formats_pkg::elem_lsb(ELEM_A) + mxlab_formats_pkg::elem_lsb(ELEM_B)
                                + 2 * mxlab_formats_pkg::elem_lsb(SE);
@@ -78,7 +78,7 @@ module mxlab_block_dot #(
   // ---- stage 1: input register (codes, types, scales); decode and exact products are combinational after it,
   // so a simulator evaluates them once per clock edge rather than on every input change.
   logic v1, c1;
-  logic [3:0] sel_a1, sel_b1;
+  logic [mxlab_formats_pkg::ELEM_SEL_W-1:0] sel_a1, sel_b1;
   logic [N*8-1:0] a1, b1;
   logic [7:0] xa1, xb1;
   always_ff @(posedge clk or negedge rst_n) begin

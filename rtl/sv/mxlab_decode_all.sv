@@ -6,7 +6,7 @@ module mxlab_decode_all #(
     localparam integer ASH_W = $clog2(mxlab_formats_pkg::elem_sh_max(ANY) + 1)
 ) (
     input  logic [7:0]        code,
-    input  logic [3:0]        sel,
+    input  logic [mxlab_formats_pkg::ELEM_SEL_W-1:0]        sel,
     output logic [NT-1:0]     f_nan,
     output logic [NT-1:0]     f_inf,
     output logic [NT-1:0]     f_neg,
@@ -26,7 +26,7 @@ module mxlab_decode_all #(
     logic [SW-1:0] s;
     logic [HW-1:0] h;
     mxlab_elem_decode #(.ELEM(t)) u_dec (
-        .code(code), .sel(4'd0), .nan(f_nan[t]), .inf(f_inf[t]), .neg(f_neg[t]), .sig(s), .sh(h));
+        .code(code), .sel('0), .nan(f_nan[t]), .inf(f_inf[t]), .neg(f_neg[t]), .sig(s), .sh(h));
     assign f_sig[t*8+:8] = 8'(s);
     assign f_sh[t*8+:8] = 8'(h);
   end

@@ -7,7 +7,7 @@ module mxlab_elem_decode #(
     localparam integer SH_W = (SH_MAX < 2) ? 1 : $clog2(SH_MAX + 1)
 ) (
     input  logic [7:0]       code,
-    input  logic [3:0]       sel,   // element type id; used only when ELEM == ELEM_ANY
+    input  logic [mxlab_formats_pkg::ELEM_SEL_W-1:0]       sel,   // element type id; used only when ELEM == ELEM_ANY
     output logic             nan,
     output logic             inf,
     output logic             neg,

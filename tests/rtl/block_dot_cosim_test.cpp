@@ -66,7 +66,7 @@ void exhaustive_products(const std::string& unit) {
   Dut<V> d;
   CosimStats total;
   std::size_t exact_fail = 0;
-  const std::uint8_t one = u.stim.scale == BlockScale::e8m0 ? 127 : 0x38;
+  const std::uint8_t one = u.stim.scale == ScaleType::e8m0 ? 127 : 0x38;
   for (Elem ea : u.stim.elems_a)
     for (Elem eb : u.stim.elems_b) {
       const int ba = elem_spec(ea).bits, bb = elem_spec(eb).bits;

@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "rtl/models/elem_fixed.hpp"
+#include "formats/fixed_elem.hpp"
 #include "verilated_models.hpp"
 
 namespace mxlab::rtl {

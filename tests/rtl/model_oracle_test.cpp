@@ -12,14 +12,8 @@ namespace mxlab::rtl {
 namespace {
 using oracle::Rational;
 using oracle::pow2;
-
-int floor_log2(const Rational& a) {  // a > 0
-  using boost::multiprecision::msb;
-  const auto num = numerator(a), den = denominator(a);
-  int e = static_cast<int>(msb(num)) - static_cast<int>(msb(den));
-  if (a < pow2(e)) --e;
-  return e;
-}
+using oracle::acc_value;
+using oracle::round_exact;
 
 // Exact value of an element code as the MX block uses it: FP decode_elem; MX INT k * 2^-frac_bits (OCP MX 5.3.3).
 Rational elem_value(Elem e, std::uint8_t code) {
@@ -32,52 +26,15 @@ Rational elem_value(Elem e, std::uint8_t code) {
   return r;
 }
 
-Rational acc_value(const AccFormat& f, std::uint64_t bits) {
-  const std::uint64_t ef = (bits >> f.mbits) & ((1u << f.ebits) - 1), mf = bits & ((std::uint64_t{1} << f.mbits) - 1);
-  const Rational mag = ef == 0 ? Rational(mf) * pow2(1 - f.bias() - f.mbits)
-                               : Rational(mf + (std::uint64_t{1} << f.mbits)) * pow2(static_cast<int>(ef) - f.bias() - f.mbits);
-  return (bits >> (f.ebits + f.mbits)) & 1u ? Rational(-mag) : mag;
-}
-
-std::uint64_t to_u64(const Rational& integral) { return static_cast<std::uint64_t>(numerator(integral)); }
-
-// Bits of a positive value that is exactly representable in f.
-std::uint64_t exact_bits(const AccFormat& f, const Rational& r) {
-  const int emin = 1 - f.bias();
-  if (r < pow2(emin)) return to_u64(r / pow2(emin - f.mbits));
-  const int e = floor_log2(r);
-  const std::uint64_t mant = to_u64(r / pow2(e - f.mbits)) - (std::uint64_t{1} << f.mbits);
-  return static_cast<std::uint64_t>(e + f.bias()) << f.mbits | mant;
-}
-
-// IEEE round-half-to-even of an exact value into format f; overflow gives +-Inf.
-std::uint64_t round_exact(const AccFormat& f, const Rational& v) {
-  if (v == 0) return 0;
-  const bool neg = v < 0;
-  const Rational a = neg ? Rational(-v) : v;
-  const int emin = 1 - f.bias();
-  const int e = std::max(floor_log2(a), emin);
-  const Rational step = pow2(e - f.mbits);
-  Rational q = a / step;
-  boost::multiprecision::cpp_int n = numerator(q) / denominator(q);
-  const Rational rem = q - Rational(n);
-  if (rem > Rational(1, 2) || (rem == Rational(1, 2) && (n & 1) != 0)) ++n;
-  const std::uint64_t sign = neg ? std::uint64_t{1} << (f.ebits + f.mbits) : 0;
-  const std::uint64_t inf = ((std::uint64_t{1} << f.ebits) - 1) << f.mbits;
-  const Rational r = Rational(n) * step;
-  if (r >= pow2(f.bias() + 1)) return sign | inf;  // >= 2^(emax+1): overflow
-  return sign | exact_bits(f, r);
-}
-
 // One step checked: model output == RNE(exact(previous model acc) + exact block value), when all is finite.
 struct OracleStats {
   std::size_t checked = 0, specials = 0, mismatches = 0;
 };
-OracleStats check_sequence(const std::vector<BlockVector>& v, BlockScale scale, const AccFormat& f) {
+OracleStats check_sequence(const std::vector<BlockVector>& v, ScaleType scale, const AccFormat& f) {
   OracleStats st;
   BlockDotModel m(scale, f);
   const std::uint64_t emask = (std::uint64_t{1} << f.ebits) - 1;
-  const Elem se = scale == BlockScale::e8m0 ? Elem::e8m0 : Elem::ue4m3;
+  const Elem se = scale == ScaleType::e8m0 ? Elem::e8m0 : Elem::ue4m3;
   for (const BlockVector& x : v) {
     const std::uint64_t prev = x.clear ? 0 : m.acc();
     const AccResult r = m.step(x.pair());
@@ -146,7 +103,7 @@ TEST(ModelSpecials, NanScaleInfAndCancellationFollowTheDefinition) {
   // E5M2: Inf x 0 and +Inf + -Inf are invalid
   std::vector<std::uint8_t> a(32, 0), b(32, 0);
   a[0] = 0x7C;  // +Inf
-  BlockDotModel m(BlockScale::e8m0);
+  BlockDotModel m(ScaleType::e8m0);
   EXPECT_EQ(m.step({Elem::e5m2, Elem::e5m2, 127, 127, true, a, b}).flags, unsigned{kInvalid});
   b[0] = 0x3C;  // 1.0
   a[1] = 0xFC, b[1] = 0x3C;  // -Inf

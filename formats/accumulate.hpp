@@ -1,8 +1,10 @@
 // The accumulator arithmetic shared by every dot unit: acc <- RNE(acc + exact block value), one rounding per block.
 #pragma once
 #include <cstdint>
+#include <string>
+#include <string_view>
 
-namespace mxlab::rtl {
+namespace mxlab {
 
 // An IEEE-754-style binary format (bias 2^(E-1)-1, subnormals, all-ones exponent = Inf/NaN).
 // FP32 = {8, 23} is the default; wider ({11, 52}) or narrower ({8, 7}: bfloat16) accumulators are configurable.
@@ -12,6 +14,12 @@ struct AccFormat {
   int width() const { return 1 + ebits + mbits; }
   int bias() const { return (1 << (ebits - 1)) - 1; }
   std::uint64_t canonical_nan() const;  // sign 0, exponent all ones, mantissa MSB set
+  double to_double(std::uint64_t bits) const;  // exact: every value of a format with E <= 11, M <= 52
+  std::uint64_t from_double(double x) const;   // x rounded half to even (overflow -> Inf, NaN -> canonical)
+  std::string name() const;  // fp32, bf16, fp16, fp64 or eXmY
+  // "fp32" | "bf16" | "fp16" | "fp64" | "eXmY" (2 <= X <= 11, 1 <= Y <= 52); throws std::invalid_argument.
+  static AccFormat parse(std::string_view name);
+  bool operator==(const AccFormat&) const = default;
 };
 
 // Result flags (TestFloat's bit order): invalid 0x10 (Inf - Inf or 0 x Inf created a NaN), nan_in 0x08 (a NaN
@@ -38,4 +46,4 @@ struct AccResult {
 // An exact zero result is +0. NaN acc stays NaN; Inf + (-Inf) = NaN (invalid).
 AccResult acc_add(const AccFormat& f, std::uint64_t acc, const ExactValue& v);
 
-}  // namespace mxlab::rtl
+}  // namespace mxlab

@@ -1,10 +1,14 @@
 // Fused accumulate-and-round (mirrors rtl/sv/mxlab_fp_acc_add.sv step for step).
-#include "rtl/models/fp_acc.hpp"
+#include "formats/accumulate.hpp"
 
 #include <algorithm>
 #include <bit>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
 
-namespace mxlab::rtl {
+namespace mxlab {
 namespace {
 using u128 = unsigned __int128;
 constexpr int kW = 100;  // normalized significand width; any W >= max(mag bits, mbits + 1) gives the same result
@@ -28,6 +32,61 @@ Norm normalize(bool neg, u128 mag, int exp) {
 
 std::uint64_t AccFormat::canonical_nan() const {
   return ((std::uint64_t{1} << ebits) - 1) << mbits | (std::uint64_t{1} << (mbits - 1));
+}
+
+double AccFormat::to_double(std::uint64_t bits) const {
+  const std::uint64_t emask = (std::uint64_t{1} << ebits) - 1, mmask = (std::uint64_t{1} << mbits) - 1;
+  const std::uint64_t e = (bits >> mbits) & emask, m = bits & mmask;
+  const bool neg = (bits >> (ebits + mbits)) & 1u;
+  double v;
+  if (e == emask) v = m ? std::numeric_limits<double>::quiet_NaN() : std::numeric_limits<double>::infinity();
+  else v = std::ldexp(static_cast<double>(e ? (m | (mmask + 1)) : m), static_cast<int>(std::max<std::uint64_t>(e, 1)) - bias() - mbits);
+  return neg ? -v : v;
+}
+
+std::uint64_t AccFormat::from_double(double x) const {
+  const std::uint64_t emask = (std::uint64_t{1} << ebits) - 1, mmask = (std::uint64_t{1} << mbits) - 1;
+  const std::uint64_t sign = std::signbit(x) ? std::uint64_t{1} << (ebits + mbits) : 0;
+  if (std::isnan(x)) return canonical_nan();
+  if (std::isinf(x)) return sign | emask << mbits;
+  if (x == 0) return sign;
+  int e = std::max(std::ilogb(x), 1 - bias());
+  auto q = static_cast<std::uint64_t>(std::rint(std::ldexp(std::fabs(x), mbits - e)));  // < 2^(M+2): exact
+  if (q >> (mbits + 1)) q >>= 1, ++e;  // rounded up to the next binade (q was 2^(M+1): the shift is exact)
+  if (!(q >> mbits)) return sign | q;  // subnormal
+  const auto field = static_cast<std::uint64_t>(e + bias());
+  return field >= emask ? (sign | emask << mbits) : (sign | field << mbits | (q & mmask));
+}
+
+std::string AccFormat::name() const {
+  if (ebits == 8 && mbits == 23) return "fp32";
+  if (ebits == 8 && mbits == 7) return "bf16";
+  if (ebits == 5 && mbits == 10) return "fp16";
+  if (ebits == 11 && mbits == 52) return "fp64";
+  std::string s = "e";
+  s += std::to_string(ebits);
+  s += 'm';
+  s += std::to_string(mbits);
+  return s;
+}
+
+AccFormat AccFormat::parse(std::string_view name) {
+  if (name == "fp32") return {8, 23};
+  if (name == "bf16") return {8, 7};
+  if (name == "fp16") return {5, 10};
+  if (name == "fp64") return {11, 52};
+  AccFormat f{0, 0};
+  const char* end = name.data() + name.size();
+  const std::size_t m = name.find('m');
+  if (name.size() >= 4 && name[0] == 'e' && m != std::string_view::npos) {
+    const auto re = std::from_chars(name.data() + 1, name.data() + m, f.ebits);
+    const auto rm = std::from_chars(name.data() + m + 1, end, f.mbits);
+    if (re.ec == std::errc() && re.ptr == name.data() + m && rm.ec == std::errc() && rm.ptr == end && f.ebits >= 2 &&
+        f.ebits <= 11 && f.mbits >= 1 && f.mbits <= 52)
+      return f;
+  }
+  throw std::invalid_argument("unknown accumulator format '" + std::string(name) +
+                              "' (fp32, bf16, fp16, fp64, or eXmY with 2 <= X <= 11 and 1 <= Y <= 52, e.g. e6m9)");
 }
 
 AccResult acc_add(const AccFormat& f, std::uint64_t acc, const ExactValue& v) {
@@ -95,4 +154,4 @@ AccResult acc_add(const AccFormat& f, std::uint64_t acc, const ExactValue& v) {
   return {sign | (field << f.mbits) | (static_cast<std::uint64_t>(q) & mmask), flags};
 }
 
-}  // namespace mxlab::rtl
+}  // namespace mxlab

@@ -1,12 +1,12 @@
 // Exact fixed-point element decoding from the formats spec table (mirrors rtl/sv/mxlab_elem_decode.sv).
-#include "rtl/models/elem_fixed.hpp"
+#include "formats/fixed_elem.hpp"
 
 #include <algorithm>
 #include <bit>
 
 #include "formats/format.hpp"
 
-namespace mxlab::rtl {
+namespace mxlab {
 
 int elem_lsb(Elem e) {
   const ElemSpec& s = elem_spec(e);
@@ -71,4 +71,4 @@ FixedElem decode_fixed(Elem e, std::uint32_t code) {
   return r;
 }
 
-}  // namespace mxlab::rtl
+}  // namespace mxlab

@@ -4,7 +4,7 @@
 
 #include "formats/element.hpp"
 
-namespace mxlab::rtl {
+namespace mxlab {
 
 // One decoded element. For FP types sig = {E != 0, M} (hidden bit + mantissa) and sh = max(E, 1) - 1
 // (OCP MX v1.0 5.3.1: normal (1 + m/2^M) 2^(E - bias), subnormal (m/2^M) 2^(1 - bias)); for INT types
@@ -35,4 +35,4 @@ ElemEnvelope data_envelope();
 
 FixedElem decode_fixed(Elem e, std::uint32_t code);
 
-}  // namespace mxlab::rtl
+}  // namespace mxlab

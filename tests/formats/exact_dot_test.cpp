@@ -1,0 +1,260 @@
+// The exact dot product against the Boost.Multiprecision oracle, and the fast exact GEMM against the plain
+// reference (block_value + acc_add over reference-encoded rows), bit for bit, for every pair of formats.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "formats/dot.hpp"
+#include "formats/exact_gemm.hpp"
+#include "formats/oracle.hpp"
+#include "formats/packed.hpp"
+#include "test_util.hpp"
+
+namespace mxlab {
+namespace {
+using oracle::Rational;
+using oracle::pow2;
+
+const AccFormat kAccs[] = {AccFormat::parse("fp32"), AccFormat::parse("bf16"), AccFormat::parse("fp16"),
+                           AccFormat::parse("e6m9"), AccFormat::parse("fp64"), AccFormat::parse("e4m3")};
+
+Rational rational(double v) {  // exact for the element and scale values here (at most 24 significant bits)
+  int e;
+  const double m = std::frexp(v, &e);
+  return Rational(static_cast<long long>(std::ldexp(m, 53))) * pow2(e - 53);
+}
+
+// Element i of a packed block from decode_elem (the spec table), not from the fixed-point decoder under test.
+Rational element_exact(const FormatTraits& t, const std::uint8_t* blk, std::size_t i) {
+  const std::uint32_t code = get_code(blk + t.scale_bits() / 8, t.element().bits, i);
+  if (t.family == Family::int_asym) return Rational(static_cast<int>(code) - static_cast<int>(blk[4]));
+  return rational(decode_elem(t.elem, code)) * (t.family == Family::mx ? pow2(-t.frac_bits) : Rational(1));
+}
+Rational scale_exact(const FormatTraits& t, const std::uint8_t* blk, bool& nan) {
+  double s;
+  if (t.scale == ScaleType::e8m0) s = decode_elem(Elem::e8m0, blk[0]);
+  else if (t.scale == ScaleType::ue4m3) s = decode_elem(Elem::ue4m3, blk[0]);
+  else { float f; std::memcpy(&f, blk, 4); s = f; }
+  nan = !std::isfinite(s);
+  return nan ? Rational(0) : rational(s);
+}
+Rational value_of(const ExactValue& v) {
+  const Rational m = Rational(boost::multiprecision::cpp_int(static_cast<std::uint64_t>(v.mag >> 64)) * pow2(64) +
+                              Rational(static_cast<std::uint64_t>(v.mag))) * pow2(v.exp);
+  return v.neg ? Rational(-m) : m;
+}
+
+std::vector<float> values(std::size_t n, std::uint32_t seed, int kmin, int kmax) {
+  return test::random_blocks(n, 8, seed, kmin, kmax);
+}
+
+int pair_block(const FormatTraits& a, const FormatTraits& b) {
+  const int lo = std::min(a.default_block, b.default_block), hi = std::max(a.default_block, b.default_block);
+  return hi % lo == 0 ? 0 : 32;  // 0: each its default
+}
+
+TEST(ExactDot, BlockValueAndAccumulationMatchTheOracleForEveryFormatPair) {
+  std::size_t checked = 0;
+  for (const FormatTraits& ta : format_table())
+    for (const FormatTraits& tb : format_table()) {
+      const int n = 16;  // one block of 16 in both formats
+      QuantConfig c;
+      c.block = n;
+      for (std::uint32_t seed = 0; seed < 6; ++seed) {
+        const PackedTensor pa = encode_ref(ta.id, values(n, seed, -12, 12), c);
+        const PackedTensor pb = encode_ref(tb.id, values(n, 100 + seed, -12, 12), c);
+        std::vector<std::uint8_t> ca(n), cb(n);
+        for (int i = 0; i < n; ++i) {
+          ca[i] = static_cast<std::uint8_t>(get_code(pa.bytes.data() + ta.scale_bits() / 8, ta.element().bits, i));
+          cb[i] = static_cast<std::uint8_t>(get_code(pb.bytes.data() + tb.scale_bits() / 8, tb.element().bits, i));
+        }
+        const ExactValue v = block_value(block_operand(ta, pa.bytes.data(), ca), block_operand(tb, pb.bytes.data(), cb));
+        bool na, nb;
+        const Rational xa = scale_exact(ta, pa.bytes.data(), na), xb = scale_exact(tb, pb.bytes.data(), nb);
+        ASSERT_FALSE(na || nb || v.nan || v.inf);
+        Rational sum = 0;
+        for (int i = 0; i < n; ++i) sum += element_exact(ta, pa.bytes.data(), i) * element_exact(tb, pb.bytes.data(), i);
+        ASSERT_EQ(value_of(v), xa * xb * sum) << ta.name << " x " << tb.name << " seed " << seed;
+        for (const AccFormat& f : kAccs) {  // one rounding into every accumulator, from a non-zero start
+          const std::uint64_t acc0 = f.from_double(std::ldexp(0.7, static_cast<int>(seed) * 3 - 9));
+          const AccResult r = acc_add(f, acc0, v);
+          ASSERT_EQ(r.bits, oracle::round_exact(f, oracle::acc_value(f, acc0) + value_of(v)))
+              << ta.name << " x " << tb.name << " acc " << f.name();
+        }
+        ++checked;
+      }
+    }
+  EXPECT_EQ(checked, 24u * 24u * 6u);
+}
+
+TEST(ExactDot, SpecialBlocks) {
+  const FormatTraits& t = traits(Format::mxfp8_e5m2);
+  std::vector<std::uint8_t> a(4, 0), b(4, 0x3C);  // b: 1.0
+  const std::uint8_t one = 127, nan = 0xFF;
+  EXPECT_TRUE(block_value(block_operand(t, &nan, a), block_operand(t, &one, b)).nan);  // NaN scale
+  a[0] = 0x7C;  // +Inf
+  ExactValue v = block_value(block_operand(t, &one, a), block_operand(t, &one, b));
+  EXPECT_TRUE(v.inf && !v.neg);
+  a[1] = 0xFC;  // -Inf: +Inf + -Inf
+  v = block_value(block_operand(t, &one, a), block_operand(t, &one, b));
+  EXPECT_TRUE(v.nan);
+  EXPECT_EQ(v.nan_flags, unsigned{kInvalid});
+  EXPECT_THROW(block_value(block_operand(t, &one, a), block_operand(t, &one, {b.data(), 3})), std::invalid_argument);
+}
+
+TEST(AccFormat, ParseNameAndDoubleRoundTrip) {
+  EXPECT_EQ(AccFormat::parse("bf16"), (AccFormat{8, 7}));
+  EXPECT_EQ(AccFormat::parse("e6m9").name(), "e6m9");
+  EXPECT_EQ(AccFormat::parse("fp16").name(), "fp16");
+  for (const char* bad : {"fp8", "e1m3", "e12m3", "e5m0", "e5m53", "e5", "e5m2x", ""})
+    EXPECT_THROW(AccFormat::parse(bad), std::invalid_argument) << bad;
+  const AccFormat h = AccFormat::parse("fp16");
+  EXPECT_EQ(h.from_double(65504.0), 0x7BFFu);
+  EXPECT_EQ(h.from_double(65520.0), 0x7C00u);          // rounds to Inf
+  EXPECT_EQ(h.from_double(std::ldexp(1.0, -25)), 0u);  // half the smallest subnormal: ties to even (0)
+  EXPECT_EQ(h.from_double(std::ldexp(3.0, -26)), 1u);
+  EXPECT_EQ(h.to_double(0x3C01), 1.0 + std::ldexp(1.0, -10));
+}
+
+// Fast exact GEMM == reference for a pair of formats, a few rows with mixed magnitudes and K off the block grid.
+void expect_gemm_equal(Format fa, Format fw, const AccFormat& acc, Round round, std::uint32_t seed, int kmin, int kmax,
+                       int K = 80) {
+  const FormatTraits &ta = traits(fa), &tw = traits(fw);
+  const int block = pair_block(ta, tw), M = 3, N = 4;
+  QuantConfig ca, cw;
+  ca.block = cw.block = block;
+  ca.round = cw.round = round;
+  ca.seed = seed, cw.seed = seed + 1;
+  ca.tensor_scale = ta.family == Family::nvfp4 && seed % 2;
+  cw.tensor_scale = tw.family == Family::nvfp4 && seed % 2;
+  const std::vector<float> xa = values(static_cast<std::size_t>(M) * K, seed, kmin, kmax);
+  std::vector<float> xw = values(static_cast<std::size_t>(N) * K, seed + 7, kmin, kmax);
+  std::fill(xw.begin(), xw.begin() + K, 0.0f);  // an all-zero row
+  std::vector<PackedTensor> ra, rw;
+  for (int r = 0; r < M; ++r) {
+    QuantConfig c = ca;
+    c.index_base = static_cast<std::size_t>(r) * K;
+    ra.push_back(encode_ref(fa, std::span(xa).subspan(static_cast<std::size_t>(r) * K, K), c));
+  }
+  for (int r = 0; r < N; ++r) {
+    QuantConfig c = cw;
+    c.index_base = static_cast<std::size_t>(r) * K;
+    rw.push_back(encode_ref(fw, std::span(xw).subspan(static_cast<std::size_t>(r) * K, K), c));
+  }
+  std::vector<float> want(M * N), got(M * N);
+  exact_gemm_ref(ra, rw, acc, want);
+  exact_gemm(ExactMatrix::quantize(fa, ca, xa, M, K), ExactMatrix::quantize(fw, cw, xw, N, K), acc, got);
+  EXPECT_TRUE(test::bit_equal(got, want)) << ta.name << " x " << tw.name << " acc " << acc.name() << " "
+                                          << round_name(round) << " seed " << seed;
+}
+
+TEST(ExactGemm, FastEqualsReferenceForEveryFormatPair) {
+  for (const FormatTraits& ta : format_table())
+    for (const FormatTraits& tw : format_table())
+      for (const AccFormat& acc : {kAccs[0], kAccs[1]}) expect_gemm_equal(ta.id, tw.id, acc, Round::even, 3, -6, 6);
+}
+
+TEST(ExactGemm, FastEqualsReferenceEveryAccumulatorAndRounding) {
+  const Format pairs[][2] = {{Format::mxint8, Format::mxint4}, {Format::mxfp8_e4m3, Format::mxfp4_e2m1},
+                             {Format::mxfp8_e5m2, Format::mxfp8_e5m2}, {Format::nvfp4, Format::nvfp4},
+                             {Format::int8, Format::int4_asym}, {Format::fp8_e4m3, Format::fp4_e3m0},
+                             {Format::mxfp6_e3m2, Format::int4}};
+  for (const auto& p : pairs)
+    for (const AccFormat& acc : kAccs)
+      for (Round r : test::all_rounds())
+        for (std::uint32_t seed = 0; seed < 4; ++seed) {
+          expect_gemm_equal(p[0], p[1], acc, r, seed, -4, 4);       // ordinary magnitudes
+          expect_gemm_equal(p[0], p[1], acc, r, seed, -60, 60);     // overflow / underflow of narrow accumulators
+          expect_gemm_equal(p[0], p[1], acc, r, seed, -3, 3, 257);  // long sums, a 1-element tail block
+        }
+}
+
+// Sums whose exact value lies just above a tie of the accumulator but whose double rounding lands on it: the
+// fast path must round the double sum to odd first. acc = 1 (block 1), then one block of 2^-p + 2^-q (q > p + 53).
+TEST(ExactGemm, NoDoubleRoundingWhenATinyTermDecidesTheTie) {
+  struct Case { AccFormat acc; float a1, a2, w1, w2; float want; };
+  const Case cases[] = {
+      {AccFormat::parse("fp32"), 0x1p-12f, 0x1p-40f, 0x1p-12f, 0x1p-20f, 1.0f + 0x1p-23f},  // 1 + 2^-24 + 2^-60
+      {AccFormat::parse("bf16"), 0x1p-4f, 0x1p-30f, 0x1p-4f, 0x1p-26f, 1.0f + 0x1p-7f},     // 1 + 2^-8 + 2^-56
+  };
+  for (const Case& c : cases) {
+    std::vector<float> a(64, 0.0f), w(64, 0.0f);
+    a[0] = w[0] = 1.0f;
+    a[32] = c.a1, a[33] = c.a2, w[32] = c.w1, w[33] = c.w2;
+    float got = 0, want = 0;
+    exact_gemm(ExactMatrix::quantize(Format::mxfp8_e5m2, {}, a, 1, 64),
+               ExactMatrix::quantize(Format::mxfp8_e5m2, {}, w, 1, 64), c.acc, {&got, 1});
+    const PackedTensor pa = encode_ref(Format::mxfp8_e5m2, a), pw = encode_ref(Format::mxfp8_e5m2, w);
+    exact_gemm_ref({&pa, 1}, {&pw, 1}, c.acc, {&want, 1});
+    EXPECT_EQ(want, c.want) << c.acc.name();
+    EXPECT_EQ(got, c.want) << c.acc.name();
+  }
+}
+
+// Sparse powers of two over a wide range: exact sums often fall next to accumulator ties.
+TEST(ExactGemm, FastEqualsReferenceOnSparsePowersOfTwo) {
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> k(-24, 12), pick(0, 9);
+  for (const AccFormat& acc : kAccs)
+    for (int trial = 0; trial < 40; ++trial) {
+      const int M = 4, N = 4, K = 96;
+      std::vector<float> a(M * K), w(N * K);
+      for (auto* v : {&a, &w})
+        for (float& x : *v) x = pick(rng) < 6 ? 0.0f : std::ldexp(pick(rng) < 5 ? 1.0f : -1.0f, k(rng));
+      std::vector<PackedTensor> ra, rw;
+      for (int r = 0; r < M; ++r) ra.push_back(encode_ref(Format::mxfp8_e5m2, std::span(a).subspan(r * K, K)));
+      for (int r = 0; r < N; ++r) rw.push_back(encode_ref(Format::mxfp8_e5m2, std::span(w).subspan(r * K, K)));
+      std::vector<float> want(M * N), got(M * N);
+      exact_gemm_ref(ra, rw, acc, want);
+      exact_gemm(ExactMatrix::quantize(Format::mxfp8_e5m2, {}, a, M, K), ExactMatrix::quantize(Format::mxfp8_e5m2, {}, w, N, K),
+                 acc, got);
+      ASSERT_TRUE(test::bit_equal(got, want)) << acc.name() << " trial " << trial;
+    }
+}
+
+TEST(ExactGemm, NanBlocksMismatchedShapesAndNonNestingBlocks) {
+  std::vector<float> x(64, 1.0f), w(64, 0.5f);
+  x[40] = std::nanf("");
+  QuantConfig c;
+  std::vector<float> out(1);
+  exact_gemm(ExactMatrix::quantize(Format::mxint8, c, x, 1, 64), ExactMatrix::quantize(Format::mxint8, c, w, 1, 64),
+             AccFormat{}, out);
+  EXPECT_TRUE(std::isnan(out[0]));
+  EXPECT_THROW(exact_gemm(ExactMatrix::quantize(Format::mxint8, c, x, 1, 64),
+                          ExactMatrix::quantize(Format::mxint8, c, std::span(w).first(32), 1, 32), AccFormat{}, out),
+               std::invalid_argument);
+  QuantConfig c24;
+  c24.block = 24;
+  EXPECT_THROW(exact_gemm(ExactMatrix::quantize(Format::mxint8, c, w, 1, 64),
+                          ExactMatrix::quantize(Format::int8, c24, w, 1, 64), AccFormat{}, out),
+               std::invalid_argument);
+}
+
+TEST(ExactMatrix, WithScalesAcceptsQuantizedValuesAndRejectsOthers) {
+  for (const FormatTraits& t : format_table()) {
+    const int K = 48, rows = 2;
+    const std::vector<float> x = values(static_cast<std::size_t>(rows) * K, 11, -5, 5);
+    QuantConfig c;
+    std::vector<float> q(x.size());
+    std::vector<std::uint8_t> scales;
+    for (int r = 0; r < rows; ++r) {  // the scales fake_quantize used, from the reference encoder
+      const auto row = std::span(x).subspan(static_cast<std::size_t>(r) * K, K);
+      fake_quantize(t.id, row, std::span(q).subspan(static_cast<std::size_t>(r) * K, K), c);
+      const PackedTensor p = encode_ref(t.id, row, c);
+      for (std::size_t b = 0; b < p.block_count(); ++b)
+        scales.insert(scales.end(), p.bytes.begin() + b * t.block_bytes(p.block),
+                      p.bytes.begin() + b * t.block_bytes(p.block) + t.scale_bits() / 8);
+    }
+    const ExactMatrix m = ExactMatrix::with_scales(t.id, 0, q, rows, K, scales);
+    const ExactMatrix ref = ExactMatrix::quantize(t.id, c, x, rows, K);
+    EXPECT_EQ(m.fixed32, ref.fixed32) << t.name;
+    EXPECT_EQ(m.fixed64, ref.fixed64) << t.name;
+    std::vector<float> off = q;
+    off[5] = std::nextafter(q[5] == 0 ? 1e-3f : q[5], 1e30f);  // not an element times the scale
+    EXPECT_THROW(ExactMatrix::with_scales(t.id, 0, off, rows, K, scales), std::invalid_argument) << t.name;
+  }
+}
+
+}  // namespace
+}  // namespace mxlab
