@@ -10,7 +10,7 @@
 #include <cstring>
 #include <limits>
 
-#include "formats/packed.hpp"
+#include "formats/bit_codes.hpp"
 
 namespace mxlab::codecs {
 namespace {

@@ -13,24 +13,6 @@
 
 namespace mxlab {
 
-std::uint32_t get_code(const std::uint8_t* codes, int bits, std::size_t i) {
-  std::uint32_t v = 0;
-  const std::size_t bit0 = i * static_cast<std::size_t>(bits);
-  for (int b = 0; b < bits; ++b) {
-    const std::size_t bit = bit0 + b;
-    v |= static_cast<std::uint32_t>((codes[bit >> 3] >> (bit & 7)) & 1u) << b;
-  }
-  return v;
-}
-void put_code(std::uint8_t* codes, int bits, std::size_t i, std::uint32_t code) {
-  const std::size_t bit0 = i * static_cast<std::size_t>(bits);
-  for (int b = 0; b < bits; ++b) {
-    const std::size_t bit = bit0 + b;
-    const auto mask = static_cast<std::uint8_t>(1u << (bit & 7));
-    codes[bit >> 3] = ((code >> b) & 1u) ? (codes[bit >> 3] | mask) : (codes[bit >> 3] & ~mask);
-  }
-}
-
 namespace {
 BlockContext context(const PackedTensor& p, Round round, std::uint32_t key, std::size_t first) {
   return {traits(p.format), round, key, first, p.has_tensor_scale ? p.tensor_scale : 1.0f};

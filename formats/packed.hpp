@@ -6,6 +6,7 @@
 #include <span>
 #include <vector>
 
+#include "formats/bit_codes.hpp"
 #include "formats/format.hpp"
 
 namespace mxlab {
@@ -71,9 +72,5 @@ class BlockQuantizer {
 // Serialized form ("MXLP" file): 32-byte little-endian header, then the blocks. Throws on a bad buffer.
 std::vector<std::uint8_t> serialize(const PackedTensor& p);
 PackedTensor deserialize(std::span<const std::uint8_t> bytes);
-
-// Element code i of a block's code area (LSB-first), and its inverse.
-std::uint32_t get_code(const std::uint8_t* codes, int bits, std::size_t i);
-void put_code(std::uint8_t* codes, int bits, std::size_t i, std::uint32_t code);
 
 }  // namespace mxlab

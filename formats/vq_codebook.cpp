@@ -1,7 +1,7 @@
 // VQ codebook format: FP16/INT8 entry rounding, nearest-codeword encode, lookup decode, packing, serialization.
 #include "formats/vq_codebook.hpp"
 
-#include "formats/packed.hpp"
+#include "formats/bit_codes.hpp"
 
 #include <algorithm>
 #include <bit>

@@ -39,30 +39,4 @@ void BinaryReader::skip(std::uint64_t n, const std::string& what) {
 
 void BinaryReader::fail(const std::string& message) const { throw std::runtime_error(name_ + ": " + message); }
 
-AtomicWriter::AtomicWriter(const std::filesystem::path& path) : path_(path), tmp_(path) {
-  tmp_ += ".tmp";
-  out_.open(tmp_, std::ios::binary | std::ios::trunc);
-  if (!out_) throw std::runtime_error(tmp_.string() + ": cannot open for writing (does the directory exist?)");
-}
-
-AtomicWriter::~AtomicWriter() {
-  if (!committed_) {
-    out_.close();
-    std::error_code ec;
-    std::filesystem::remove(tmp_, ec);
-  }
-}
-
-void AtomicWriter::write(const void* src, std::uint64_t n) {
-  out_.write(static_cast<const char*>(src), static_cast<std::streamsize>(n));
-  if (!out_) throw std::runtime_error(tmp_.string() + ": write failed (disk full?)");
-}
-
-void AtomicWriter::commit() {
-  out_.close();
-  if (!out_) throw std::runtime_error(tmp_.string() + ": write failed on close");
-  std::filesystem::rename(tmp_, path_);
-  committed_ = true;
-}
-
 }  // namespace mxlab::model

@@ -33,20 +33,4 @@ class BinaryReader {
   std::uint64_t pos_ = 0;
 };
 
-// Writes to "<path>.tmp" and renames onto path in commit() (DESIGN.md: write to a temp file and rename).
-class AtomicWriter {
- public:
-  explicit AtomicWriter(const std::filesystem::path& path);
-  ~AtomicWriter();
-  void write(const void* src, std::uint64_t n);
-  template <class T>
-  void value(const T& v) { write(&v, sizeof(T)); }
-  void commit();
-
- private:
-  std::filesystem::path path_, tmp_;
-  std::ofstream out_;
-  bool committed_ = false;
-};
-
 }  // namespace mxlab::model

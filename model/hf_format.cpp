@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "formats/atomic_file.hpp"
 #include "model/binary_file.hpp"
 
 namespace mxlab::model {
@@ -213,7 +214,7 @@ void save_hf(const ModelWeights& w, const fs::path& path, Dtype dtype) {
   add_vec("model.norm.weight", w.rms_final);
   if (!c.shared_classifier) add("lm_head.weight", w.classifier.weight);
   st.write(file ? path : dir / "model.safetensors");
-  AtomicWriter cfg(dir / "config.json");
+  AtomicFile cfg(dir / "config.json");
   const std::string text = j.dump(2) + "\n";
   cfg.write(text.data(), text.size());
   cfg.commit();

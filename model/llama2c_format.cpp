@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "formats/atomic_file.hpp"
 #include "model/binary_file.hpp"
 
 namespace mxlab::model {
@@ -165,7 +166,7 @@ ModelWeights load_llama2c(const std::filesystem::path& path) {
 
 namespace {
 
-void write_q80(AtomicWriter& out, const float* x, std::uint64_t n, int group) {
+void write_q80(AtomicFile& out, const float* x, std::uint64_t n, int group) {
   // export.py quantize_q80: scale = max|w| / 127 per group, q = round-half-even(w / scale).
   std::vector<std::int8_t> q(n);
   std::vector<float> scale(n / group);
@@ -197,7 +198,7 @@ void save_llama2c(const ModelWeights& weights, const std::filesystem::path& path
   if (c.shared_classifier && w.classifier.weight != w.token_embedding)
     throw std::invalid_argument("save: the classifier differs from the token embedding but config.shared_classifier "
                                 "is set (set it to false to save a separate classifier)");
-  AtomicWriter out(path);
+  AtomicFile out(path);
   std::int32_t h[7] = {c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads, c.vocab_size, c.seq_len};
   if (version == 0) {
     if (!c.shared_classifier) h[5] = -h[5];

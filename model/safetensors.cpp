@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "formats/atomic_file.hpp"
 #include "model/binary_file.hpp"
 
 namespace mxlab::model {
@@ -160,7 +161,7 @@ void SafetensorsWriter::write(const std::filesystem::path& path) const {
   }
   std::string header = j.dump();
   header.append((8 - header.size() % 8) % 8, ' ');  // pad so the data section is 8-byte aligned
-  AtomicWriter out(path);
+  AtomicFile out(path);
   out.value<std::uint64_t>(header.size());
   out.write(header.data(), header.size());
   for (const auto& [name, e] : entries_) out.write(e.bytes.data(), e.bytes.size());

@@ -3,13 +3,12 @@
 #include <bit>
 #include <cstdio>
 #include <exception>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <iostream>
 #include <sstream>
 #include <string>
 
+#include "formats/atomic_file.hpp"
 #include "formats/format.hpp"
 #include "formats/fixed_elem.hpp"
 
@@ -88,13 +87,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   try {
-    const std::filesystem::path out = argv[1], tmp = out.string() + ".tmp";
-    {
-      std::ofstream f(tmp);
-      f << package_text();
-      if (!f) throw std::runtime_error("cannot write " + tmp.string());
-    }
-    std::filesystem::rename(tmp, out);
+    AtomicFile::write_file(argv[1], package_text());
   } catch (const std::exception& e) {
     std::cerr << "mxlab_gen_formats_pkg: " << e.what() << "\n";
     return 1;
