@@ -1,4 +1,4 @@
-// Temporary file + rename (DESIGN.md: write outputs to a temp file and rename).
+// Temporary file + rename (docs/ARCHITECTURE.md, conventions).
 #include "formats/atomic_file.hpp"
 
 #include <unistd.h>

@@ -224,14 +224,16 @@ void exact_gemm(const ExactMatrix& a, const ExactMatrix& w, const AccFormat& acc
 #pragma omp parallel for schedule(static) if (a.rows > 1 && static_cast<double>(a.rows) * w.rows * K > 1e5)
   for (int m = 0; m < a.rows; ++m)
     for (int n = 0; n < w.rows; ++n) {
-      double accv = 0;        // fast path: the accumulator's exact value
-      std::uint64_t bits = 0; // otherwise: its encoding
+      // The accumulator: its exact value as a double on the fast path, else its encoding for acc_add.
+      double accv = 0;
+      std::uint64_t bits = 0;
+      bool in_bits = !rounder.fast;
       for (int k0 = 0; k0 < K; k0 += step) {
         const int len = std::min(step, K - k0);
         const std::size_t ia = static_cast<std::size_t>(m) * nba + k0 / a.block;
         const std::size_t iw = static_cast<std::size_t>(n) * nbw + k0 / w.block;
         if (a.nan[ia] || w.nan[iw]) {  // NaN is sticky: the output is NaN
-          accv = std::numeric_limits<double>::quiet_NaN(), bits = acc.canonical_nan();
+          bits = acc.canonical_nan(), in_bits = true;
           break;
         }
         const std::size_t xa = static_cast<std::size_t>(m) * K + k0, xw = static_cast<std::size_t>(n) * K + k0;
@@ -245,6 +247,7 @@ void exact_gemm(const ExactMatrix& a, const ExactMatrix& w, const AccFormat& acc
         const auto mag = static_cast<unsigned __int128>(s < 0 ? -s : s);
         if (rounder.fast && significant_bits(mag) + a.scale_width[ia] + w.scale_width[iw] <= 53) {
           const double v = static_cast<double>(s) * a.scale[ia] * w.scale[iw];  // exact: <= 53 significant bits
+          if (in_bits) accv = acc.to_double(bits), in_bits = false;
           accv = rounder.round(odd_sum(accv, v));
           continue;
         }
@@ -252,14 +255,11 @@ void exact_gemm(const ExactMatrix& a, const ExactMatrix& w, const AccFormat& acc
         v.mag = mag * a.scale_sig[ia] * w.scale_sig[iw];
         v.neg = v.mag != 0 && ((s < 0) != ((a.scale[ia] < 0) != (w.scale[iw] < 0)));
         v.exp = a.lsb + w.lsb + a.scale_exp[ia] + w.scale_exp[iw];
-        if (rounder.fast) {
-          accv = acc.to_double(acc_add(acc, acc.from_double(accv), v).bits);
-        } else {
-          bits = acc_add(acc, bits, v).bits;
-        }
+        if (!in_bits) bits = acc.from_double(accv), in_bits = true;
+        bits = acc_add(acc, bits, v).bits;
       }
       out[static_cast<std::size_t>(m) * w.rows + n] =
-          epilogue(rounder.fast ? accv : acc.to_double(bits), a.tensor_scale[m], w.tensor_scale[n]);
+          epilogue(in_bits ? acc.to_double(bits) : accv, a.tensor_scale[m], w.tensor_scale[n]);
     }
 }
 
