@@ -106,16 +106,38 @@ ExactMatrix build(const FormatTraits& t, int block, std::span<const float> q, in
   return m;
 }
 
-// acc + v rounded to odd: the double nearest-by-truncation with its last bit set when inexact. Rounding that
-// once more to a format of at most 51 significant bits equals rounding the exact sum (Boldo & Melquiond 2008).
-double odd_sum(double a, double b) {
-  const double s = a + b;
-  if (!std::isfinite(s)) return s;
-  const double bb = s - a, err = (a - (s - bb)) + (b - bb);  // TwoSum (Knuth): s + err = a + b exactly
-  if (err == 0) return s;
+struct Sum {
+  double s, err;  // s = fl(a + b), s + err = a + b exactly
+};
+Sum two_sum(double a, double b) {  // Knuth's TwoSum
+  const double s = a + b, bb = s - a;
+  return {s, (a - (s - bb)) + (b - bb)};
+}
+
+// s, moved one unit in the last place toward the sign of `tail` when s is even and the tail non-zero: the double
+// rounded to odd of s + tail, for |tail| below the gap to s's neighbour on that side.
+double to_odd(double s, double tail) {
+  if (tail == 0 || !std::isfinite(s)) return s;
   auto u = std::bit_cast<std::uint64_t>(s);
-  if ((u & 1) == 0) u += ((err > 0) == (s > 0)) ? 1 : ~std::uint64_t{0};
+  if ((u & 1) == 0) u += ((tail > 0) == (s > 0)) ? 1 : ~std::uint64_t{0};
   return std::bit_cast<double>(u);
+}
+
+// acc + v rounded to odd. Rounding that once more to a format of at most 51 significant bits equals rounding the
+// exact sum (Boldo & Melquiond, "Emulation of FMA and correctly rounded sums: proved algorithms using rounding
+// to odd", IEEE TC 2008).
+double odd_sum(double a, double b) {
+  const Sum r = two_sum(a, b);
+  return to_odd(r.s, r.err);
+}
+
+// acc + (hi + lo) rounded to odd, hi + lo an exact product (|lo| <= ulp(hi) / 2). The exact sum is s + e3 + e2
+// with |e2| <= 2^-51 ulp(s) unless acc + hi cancels exactly (then e2 = 0), so s + fl(e3 + e2) brackets it.
+double odd_sum3(double a, double hi, double lo) {
+  if (!std::isfinite(a)) return a;  // an overflowed accumulator stays +-Inf
+  const Sum s1 = two_sum(a, hi), t = two_sum(s1.err, lo), s = two_sum(s1.s, t.s);
+  if (s.s == 0) return t.err;  // everything cancelled but the last error, which is then exact
+  return to_odd(s.s, s.err + t.err);
 }
 
 double pow2(int k) { return std::bit_cast<double>(static_cast<std::uint64_t>(k + 1023) << 52); }  // |k| <= 1022
@@ -245,10 +267,12 @@ void exact_gemm(const ExactMatrix& a, const ExactMatrix& w, const AccFormat& acc
           for (int i = 0; i < len; ++i) s += static_cast<i128>(a.at(xa + i)) * w.at(xw + i);
         }
         const auto mag = static_cast<unsigned __int128>(s < 0 ? -s : s);
-        if (rounder.fast && significant_bits(mag) + a.scale_width[ia] + w.scale_width[iw] <= 53) {
-          const double v = static_cast<double>(s) * a.scale[ia] * w.scale[iw];  // exact: <= 53 significant bits
+        const int bits_sa = significant_bits(mag) + a.scale_width[ia];
+        if (rounder.fast && bits_sa <= 53) {  // S sa exact in a double; S sa sb = hi + lo exactly (FMA)
+          const double p = static_cast<double>(s) * a.scale[ia], hi = p * w.scale[iw];
+          const double lo = bits_sa + w.scale_width[iw] <= 53 ? 0.0 : std::fma(p, w.scale[iw], -hi);
           if (in_bits) accv = acc.to_double(bits), in_bits = false;
-          accv = rounder.round(odd_sum(accv, v));
+          accv = rounder.round(lo == 0 ? odd_sum(accv, hi) : odd_sum3(accv, hi, lo));
           continue;
         }
         ExactValue v;  // wide block: the reference rounding

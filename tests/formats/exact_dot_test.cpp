@@ -192,6 +192,62 @@ TEST(ExactGemm, NoDoubleRoundingWhenATinyTermDecidesTheTie) {
   }
 }
 
+// An int8 row (FP32 scale per 32) with chosen scales and codes: packed, and as the values the decoder gives.
+struct Int8Row {
+  PackedTensor packed;
+  std::vector<float> values;
+  std::vector<std::uint8_t> scales;
+};
+Int8Row int8_row(const std::vector<float>& scales, const std::vector<std::pair<int, int>>& codes) {
+  Int8Row r;
+  r.packed.format = Format::int8, r.packed.block = 32, r.packed.count = 32 * scales.size();
+  r.values.assign(r.packed.count, 0.0f);
+  for (float s : scales) {
+    std::uint8_t b[4];
+    std::memcpy(b, &s, 4);
+    r.scales.insert(r.scales.end(), b, b + 4);
+    r.packed.bytes.insert(r.packed.bytes.end(), b, b + 4);
+    r.packed.bytes.resize(r.packed.bytes.size() + 32, 0);
+  }
+  for (const auto& [i, k] : codes) {
+    r.packed.bytes[(i / 32) * 36 + 4 + i % 32] = static_cast<std::uint8_t>(k);
+    r.values[i] = static_cast<float>(k) * scales[i / 32];
+  }
+  return r;
+}
+
+// FP32 scales: a block value S sa sb of 54+ significant bits lands just below an FP32 midpoint after a rounded
+// double sum would have put it on it. acc = 1 - 2^-16 + 2^-22, then 255 (2^23+1)(2^23-1) 2^-70 =
+// 2^-16 - 2^-24 - 255 2^-70: the exact sum is 1 + 3 2^-24 - 255 2^-70, which rounds to 1 + 2^-23 (not 1 + 2^-22).
+TEST(ExactGemm, FpScaledBlocksRoundOnceWhenTheProductNeedsTwoDoubles) {
+  const Int8Row a = int8_row({1.0f, std::ldexp(8388609.0f, -35)}, {{0, 1}, {32, 15}});
+  const Int8Row w = int8_row({1.0f - 0x1p-16f + 0x1p-22f, std::ldexp(8388607.0f, -35)}, {{0, 1}, {32, 17}});
+  for (const AccFormat& acc : kAccs) {
+    float got = 0, want = 0;
+    exact_gemm(ExactMatrix::with_scales(Format::int8, 32, a.values, 1, 64, a.scales),
+               ExactMatrix::with_scales(Format::int8, 32, w.values, 1, 64, w.scales), acc, {&got, 1});
+    exact_gemm_ref({&a.packed, 1}, {&w.packed, 1}, acc, {&want, 1});
+    EXPECT_EQ(std::bit_cast<std::uint32_t>(got), std::bit_cast<std::uint32_t>(want)) << acc.name();
+    if (acc == AccFormat{}) EXPECT_EQ(want, 1.0f + 0x1p-23f);
+  }
+}
+
+// The low double decides: 4303 * 16219665 * 16519105 = 2^60 - 1, so the block value (2^60 - 1) 2^-84 rounds to
+// hi = 2^-24 and lo = -2^-84. acc = 1 + 2^-23; acc + hi is the FP32 midpoint 1 + 3 2^-24, and only lo says the
+// exact sum lies below it: 1 + 2^-23, where a sum that dropped lo would round the tie to even (1 + 2^-22).
+TEST(ExactGemm, FpScaledBlocksKeepTheLowPartOfTheProduct) {
+  const Int8Row a = int8_row({1.0f, std::ldexp(16219665.0f, -42)}, {{0, 1}, {32, 127}, {33, 112}});
+  const Int8Row w = int8_row({1.0f + 0x1p-23f, std::ldexp(16519105.0f, -42)}, {{0, 1}, {32, 33}, {33, 1}});
+  for (const AccFormat& acc : kAccs) {
+    float got = 0, want = 0;
+    exact_gemm(ExactMatrix::with_scales(Format::int8, 32, a.values, 1, 64, a.scales),
+               ExactMatrix::with_scales(Format::int8, 32, w.values, 1, 64, w.scales), acc, {&got, 1});
+    exact_gemm_ref({&a.packed, 1}, {&w.packed, 1}, acc, {&want, 1});
+    EXPECT_EQ(std::bit_cast<std::uint32_t>(got), std::bit_cast<std::uint32_t>(want)) << acc.name();
+    if (acc == AccFormat{}) EXPECT_EQ(want, 1.0f + 0x1p-23f);
+  }
+}
+
 // Sparse powers of two over a wide range: exact sums often fall next to accumulator ties.
 TEST(ExactGemm, FastEqualsReferenceOnSparsePowersOfTwo) {
   std::mt19937 rng(5);
