@@ -3,6 +3,7 @@
 // output error of the inspected module with weights Q(W s) / s; s folded into the predecessor. Then, for every
 // linear but q/k, the per-(row, block) clipping max|w| * (1 - i/20), i = 0..9, chosen by the block's partial
 // output error. Layers run in order on inputs propagated through the already scaled and clipped FP layers.
+// Q is each linear's own weight format (per-layer formats); parameters: grid=20, clip=on.
 #include <cmath>
 #include <sstream>
 
@@ -24,7 +25,7 @@ struct Group {
 };
 
 // auto_scale_block's search for one group: the best scales and their loss (ratio 0 = scales of ones).
-Vector search_scales(const PtqContext& ctx, int l, const Group& g, const Matrix& x) {
+Vector search_scales(const PtqContext& ctx, int grid, int l, const Group& g, const Matrix& x) {
   const model::ModelWeights& w = *ctx.weights;
   auto module_out = [&](const WeightOverrides& sub) {
     switch (g.module) {
@@ -37,15 +38,15 @@ Vector search_scales(const PtqContext& ctx, int l, const Group& g, const Matrix&
   const Eigen::VectorXf x_mean = x.cwiseAbs().colwise().mean().transpose();
   double best = INFINITY;
   Vector best_s = Vector::Ones(x.cols());
-  for (int r = 0; r < ctx.cfg.awq_grid; ++r) {
-    const double ratio = static_cast<double>(r) / ctx.cfg.awq_grid;
+  for (int r = 0; r < grid; ++r) {
+    const double ratio = static_cast<double>(r) / grid;
     Vector s = x_mean.array().pow(static_cast<float>(ratio)).max(1e-4f).matrix();
     s /= std::sqrt(s.maxCoeff() * s.minCoeff());
     WeightOverrides sub;
     for (LinearKind k : g.layers) {
       Matrix ws = w.linear({l, k}).weight;
       ws.array().rowwise() *= s.transpose().array();
-      ws = quantize_copy(ctx.cfg.weights, ws);
+      ws = quantize_copy(ctx.weight_format({l, k}), ws);
       ws.array().rowwise() /= s.transpose().array();
       sub[k] = std::move(ws);
     }
@@ -67,14 +68,15 @@ void clamp_blocks(Matrix& w, const Matrix& limit, Eigen::Index block) {
   }
 }
 
-// auto_clip_layer: per output row and input block, the clipping threshold with the least partial output error.
-void clip_weight(const PtqContext& ctx, model::Linear& lin, const Matrix& x_all) {
+// auto_clip_layer: per output row and input block, the clipping threshold with the least partial output error
+// when the weight is quantized in `quant`.
+void clip_weight(const model::TensorQuant& quant, model::Linear& lin, const Matrix& x_all) {
   constexpr int kGrid = 20, kSteps = 10;  // max_shrink 0.5: thresholds 1.0 .. 0.55 of max|w|
   const Eigen::Index step = std::max<Eigen::Index>(1, x_all.rows() / 512), n = (x_all.rows() + step - 1) / step;
   Matrix x(n, x_all.cols());  // n_sample_token = 512, every step-th token
   for (Eigen::Index t = 0; t < n; ++t) x.row(t) = x_all.row(t * step);
   Matrix& w = lin.weight;
-  const Eigen::Index block = std::min<Eigen::Index>(resolve_block(traits(*ctx.cfg.weights.format), ctx.cfg.weights.cfg), w.cols());
+  const Eigen::Index block = std::min<Eigen::Index>(resolve_block(traits(*quant.format), quant.cfg), w.cols());
   const Eigen::Index groups = (w.cols() + block - 1) / block;
   Matrix org_max(w.rows(), groups);
   for (Eigen::Index gi = 0; gi < groups; ++gi)
@@ -84,7 +86,7 @@ void clip_weight(const PtqContext& ctx, model::Linear& lin, const Matrix& x_all)
     const Matrix max_val = org_max * (1.0f - static_cast<float>(i) / kGrid);
     Matrix cur = w;
     clamp_blocks(cur, max_val, block);
-    const Matrix q = quantize_copy(ctx.cfg.weights, cur);
+    const Matrix q = quantize_copy(quant, cur);
     for (Eigen::Index gi = 0; gi < groups; ++gi) {
       const Eigen::Index c0 = gi * block, nc = std::min(block, w.cols() - c0);
       const Matrix diff = x.middleCols(c0, nc) * (q.middleCols(c0, nc) - w.middleCols(c0, nc)).transpose();  // n x out
@@ -101,6 +103,7 @@ void clip_weight(const PtqContext& ctx, model::Linear& lin, const Matrix& x_all)
 
 class Awq final : public PtqAlgorithm {
  public:
+  Awq(int grid, bool clip) : grid_(grid), clip_(clip) {}
   std::string_view name() const override { return "awq"; }
   void run(PtqContext& ctx) const override {
     model::ModelWeights& w = *ctx.weights;
@@ -116,24 +119,33 @@ class Awq final : public PtqAlgorithm {
       for (const Group& g : groups) {
         fp.clear_weight_cache();
         const Matrix x = record_inputs(fp, ctx.calib, ctx.ctx, {l, g.layers.front()});
-        const Vector s = search_scales(ctx, l, g, x);
+        const Vector s = search_scales(ctx, grid_, l, g, x);
         fold_scales(w, l, g.layers, s);
         line << " " << model::kind_name(g.layers.front()) << "[" << s.minCoeff() << ".." << s.maxCoeff() << "]";
       }
-      if (ctx.cfg.awq_clip) {
+      if (clip_) {
         for (LinearKind k : {LinearKind::v, LinearKind::o, LinearKind::gate, LinearKind::up, LinearKind::down}) {
+          const model::TensorQuant quant = ctx.weight_format({l, k});
+          if (!quant.enabled()) continue;  // left in FP by a per-layer override
           fp.clear_weight_cache();
-          clip_weight(ctx, w.linear({l, k}), record_inputs(fp, ctx.calib, ctx.ctx, {l, k}));
+          clip_weight(quant, w.linear({l, k}), record_inputs(fp, ctx.calib, ctx.ctx, {l, k}));
         }
         line << ", clipped v/o/gate/up/down";
       }
       ctx.say(line.str());
     }
   }
+
+ private:
+  int grid_;
+  bool clip_;
 };
 
 }  // namespace
 
-std::unique_ptr<PtqAlgorithm> make_awq() { return std::make_unique<Awq>(); }
+std::unique_ptr<PtqAlgorithm> make_awq(const StepParams& p) {
+  p.expect({"grid", "clip"});
+  return std::make_unique<Awq>(p.integer("grid", 20, 1, 1000), p.flag("clip", true));
+}
 
 }  // namespace mxlab::algorithms

@@ -3,6 +3,7 @@
 #include "algorithms/gptq.hpp"
 
 #include <Eigen/Cholesky>
+#include <algorithm>
 #include <memory>
 #include <numeric>
 #include <stdexcept>
@@ -43,6 +44,14 @@ GptqResult gptq_quantize(const Matrix& weight, const Eigen::MatrixXd& hessian, c
                                  : 1.0f;
 
   GptqResult res;
+  res.tensor_scale = tensor_scale;
+  const std::size_t scale_size = static_cast<std::size_t>(t.scale_bits() / 8);
+  const Eigen::Index n_groups = (cols + group - 1) / group;
+  res.scale_bytes.resize(static_cast<std::size_t>(rows * n_groups) * scale_size);
+  auto keep_scale = [&](const BlockQuantizer& qz, Eigen::Index r, Eigen::Index g) {  // g: group of original columns
+    const std::size_t at = static_cast<std::size_t>(r * n_groups + g) * scale_size;
+    std::copy_n(qz.scale_bytes().begin(), scale_size, res.scale_bytes.begin() + static_cast<std::ptrdiff_t>(at));
+  };
   Eigen::MatrixXd W = weight.cast<double>();  // column-major working copy
   Eigen::MatrixXd H = hessian;
   for (Eigen::Index j = 0; j < cols; ++j)
@@ -56,10 +65,12 @@ GptqResult gptq_quantize(const Matrix& weight, const Eigen::MatrixXd& hessian, c
   };
   const bool static_groups = opt.static_groups || opt.act_order;
   std::vector<std::unique_ptr<BlockQuantizer>> fixed;  // rows x groups, when static
-  const Eigen::Index n_groups = (cols + group - 1) / group;
   if (static_groups)
     for (Eigen::Index r = 0; r < rows; ++r)
-      for (Eigen::Index g = 0; g < n_groups; ++g) fixed.push_back(std::make_unique<BlockQuantizer>(make_quantizer(W, r, g * group)));
+      for (Eigen::Index g = 0; g < n_groups; ++g) {
+        fixed.push_back(std::make_unique<BlockQuantizer>(make_quantizer(W, r, g * group)));
+        keep_scale(*fixed.back(), r, g);
+      }
 
   std::vector<Eigen::Index> perm(static_cast<std::size_t>(cols));
   std::iota(perm.begin(), perm.end(), 0);
@@ -90,8 +101,10 @@ GptqResult gptq_quantize(const Matrix& weight, const Eigen::MatrixXd& hessian, c
         for (Eigen::Index j = col; j < g_end; ++j)
           cur.col(j - col) = j < i2 ? W1.col(j - i1)
                                     : Eigen::VectorXd(W.col(j) - Err1.leftCols(i) * Hinv.block(i1, j, i, 1));
-        for (Eigen::Index r = 0; r < rows; ++r)
+        for (Eigen::Index r = 0; r < rows; ++r) {  // without act order, col is an original column
           current[static_cast<std::size_t>(r)] = std::make_unique<BlockQuantizer>(make_quantizer(cur, r, 0));
+          keep_scale(*current[static_cast<std::size_t>(r)], r, col / group);
+        }
       }
       const double d = Hinv(col, col);
       const Eigen::Index orig = perm[static_cast<std::size_t>(col)];

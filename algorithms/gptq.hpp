@@ -1,6 +1,8 @@
 // GPTQ (Frantar et al. 2023, Algorithm 1) with any format of the table as its quantizer.
 #pragma once
 #include <Eigen/Core>
+#include <cstdint>
+#include <vector>
 
 #include "model/quant_scheme.hpp"
 
@@ -19,6 +21,10 @@ struct GptqResult {
   Matrix weight;     // the quantized (fake-quant) weight, out x in
   double loss = 0;   // sum over rows of sum_j (w_j - q_j)^2 / [H^-1]_jj^2 / 2 (the reference's Losses)
   int dead_columns = 0;
+  // The scale of every group the weight was quantized against (BlockQuantizer::scale_bytes): rows x
+  // ceil(in / group) groups in input-channel order, row-major; and the nvfp4 tensor scale (1 when unused).
+  std::vector<std::uint8_t> scale_bytes;
+  float tensor_scale = 1.0f;
 };
 
 // H = 2/n X^T X over the calibration inputs of the layer (in x in). Dead inputs (H_jj = 0) get H_jj = 1 and

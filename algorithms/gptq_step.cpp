@@ -1,6 +1,7 @@
 // GPTQ over the whole model, as the reference llama.py sequential mode: layer by layer, and within a layer
 // the groups {q,k,v}, {o}, {gate,up}, {down} (true-sequential), each Hessian H = 2/n X^T X taken from inputs
-// propagated through the already-quantized layers (with the deployed activation format upstream).
+// propagated through the already-quantized layers (with the activation formats upstream). Each linear is
+// quantized in its own weight format. Parameters: act_order=off, static_groups=off, percdamp=0.01, blocksize=128.
 #include <sstream>
 
 #include "algorithms/gptq.hpp"
@@ -12,17 +13,26 @@ namespace {
 
 class Gptq final : public PtqAlgorithm {
  public:
+  explicit Gptq(GptqOptions opt) : opt_(opt) {}
   std::string_view name() const override { return "gptq"; }
   void run(PtqContext& ctx) const override {
     model::ModelWeights& w = *ctx.weights;
-    model::Runtime rt(ctx.weights, ctx.deployed_scheme());
+    model::Runtime rt(ctx.weights, ctx.calibration_scheme());
     auto quantize_group = [&](int layer, const std::vector<LinearKind>& kinds, std::ostringstream& line) {
+      bool any = false;
+      for (LinearKind k : kinds) any = any || ctx.weight_format({layer, k}).enabled();
+      if (!any) return;  // all left in FP by per-layer overrides
       rt.clear_weight_cache();  // earlier groups' weights were replaced
       const Eigen::MatrixXd H = input_hessian(rt, ctx.calib, ctx.ctx, {layer, kinds.front()});
       for (LinearKind k : kinds) {
-        model::Linear& lin = w.linear({layer, k});
-        const GptqResult r = gptq_quantize(lin.weight, H, ctx.cfg.weights, ctx.cfg.gptq);
-        lin.weight = r.weight;
+        const LinearId id{layer, k};
+        const model::TensorQuant quant = ctx.weight_format(id);
+        if (!quant.enabled()) continue;
+        model::Linear& lin = w.linear(id);
+        GptqResult r = gptq_quantize(lin.weight, H, quant, opt_);
+        lin.weight = std::move(r.weight);
+        ctx.scales[id] = WeightScales{quant, lin.out(), lin.in(), resolve_block(traits(*quant.format), quant.cfg),
+                                      std::move(r.scale_bytes), r.tensor_scale};
         line << " " << model::kind_name(k) << " loss " << r.loss;
       }
     };
@@ -34,7 +44,7 @@ class Gptq final : public PtqAlgorithm {
         quantize_group(l, kinds, line);
       ctx.say(line.str());
     }
-    if (ctx.cfg.quantize_classifier) {
+    if (ctx.weight_format({-1, LinearKind::classifier}).enabled()) {
       std::ostringstream line;
       line << "  gptq: classifier:";
       w.config.shared_classifier = false;  // untie from the token embedding
@@ -42,10 +52,21 @@ class Gptq final : public PtqAlgorithm {
       ctx.say(line.str());
     }
   }
+
+ private:
+  GptqOptions opt_;
 };
 
 }  // namespace
 
-std::unique_ptr<PtqAlgorithm> make_gptq() { return std::make_unique<Gptq>(); }
+std::unique_ptr<PtqAlgorithm> make_gptq(const StepParams& p) {
+  p.expect({"act_order", "static_groups", "percdamp", "blocksize"});
+  GptqOptions o;
+  o.act_order = p.flag("act_order", o.act_order);
+  o.static_groups = p.flag("static_groups", o.static_groups);
+  o.percdamp = p.number("percdamp", o.percdamp, 0.0, 1.0);
+  o.blocksize = p.integer("blocksize", o.blocksize, 1, 1 << 20);
+  return std::make_unique<Gptq>(o);
+}
 
 }  // namespace mxlab::algorithms

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "model/attention.hpp"
+#include "model/block.hpp"
 
 namespace mxlab::algorithms {
 
@@ -39,35 +40,28 @@ Matrix linear_output(const model::Linear& lin, const Matrix& x, const Matrix* we
 }
 
 namespace {
-const Matrix* pick(const WeightOverrides& sub, LinearKind k) {
-  const auto it = sub.find(k);
-  return it == sub.end() ? nullptr : &it->second;
+// The linears of one layer with some weights substituted (the block's LinearFn).
+model::LinearFn substituted(const model::ModelWeights& w, int layer, const WeightOverrides& sub) {
+  return [&w, layer, &sub](LinearKind kind, const Matrix& x) {
+    const auto it = sub.find(kind);
+    return linear_output(w.linear({layer, kind}), x, it == sub.end() ? nullptr : &it->second);
+  };
 }
 }  // namespace
 
 Matrix attention_output(const model::ModelWeights& w, int layer, const Matrix& xb, int ctx, const WeightOverrides& sub) {
   const model::ModelConfig& c = w.config;
-  const model::LayerWeights& L = w.layers.at(static_cast<std::size_t>(layer));
   if (ctx <= 0 || xb.rows() % ctx != 0) throw std::invalid_argument("attention_output: rows are not whole windows");
+  const model::LinearFn lin = substituted(w, layer, sub);
+  const model::AttendFn attend = [&c](Matrix& q, Matrix& k, Matrix& v) { return model::causal_attention(q, k, v, c, 0, {}); };
   Matrix out(xb.rows(), c.dim);
-  for (Eigen::Index r0 = 0; r0 < xb.rows(); r0 += ctx) {
-    const Matrix x = xb.middleRows(r0, ctx);
-    Matrix q = linear_output(L.q, x, pick(sub, LinearKind::q));
-    Matrix k = linear_output(L.k, x, pick(sub, LinearKind::k));
-    const Matrix v = linear_output(L.v, x, pick(sub, LinearKind::v));
-    model::apply_rope(q, c.head_size, 0, c.rope_theta);
-    model::apply_rope(k, c.head_size, 0, c.rope_theta);
-    out.middleRows(r0, ctx) = linear_output(L.o, model::causal_attention(q, k, v, c, 0, {}), pick(sub, LinearKind::o));
-  }
+  for (Eigen::Index r0 = 0; r0 < xb.rows(); r0 += ctx)
+    out.middleRows(r0, ctx) = model::attention_block(c, xb.middleRows(r0, ctx), 0, lin, attend);
   return out;
 }
 
 Matrix mlp_output(const model::ModelWeights& w, int layer, const Matrix& x, const WeightOverrides& sub) {
-  const model::LayerWeights& L = w.layers.at(static_cast<std::size_t>(layer));
-  Matrix h1 = linear_output(L.gate, x, pick(sub, LinearKind::gate));
-  const Matrix h3 = linear_output(L.up, x, pick(sub, LinearKind::up));
-  h1 = h1.array() * (1.0f / (1.0f + (-h1.array()).exp())) * h3.array();
-  return linear_output(L.down, h1, pick(sub, LinearKind::down));
+  return model::mlp_block(x, substituted(w, layer, sub));
 }
 
 Predecessor predecessor_of(LinearKind first) {

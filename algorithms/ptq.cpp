@@ -1,4 +1,4 @@
-// The PTQ registry and pipeline runner.
+// The PTQ registry, pipeline parser and runner, and the schemes a PTQ result is calibrated and deployed with.
 #include "algorithms/ptq.hpp"
 
 #include <stdexcept>
@@ -11,7 +11,7 @@ namespace {
 struct Entry {
   const char* name;
   int stage;  // 0 = transform (applied in this order), 1 = weight quantizer (last, exactly one)
-  std::unique_ptr<PtqAlgorithm> (*make)();
+  std::unique_ptr<PtqAlgorithm> (*make)(const StepParams&);
 };
 const Entry kRegistry[] = {
     {"smoothquant", 0, make_smoothquant},
@@ -33,17 +33,29 @@ const Entry& find(std::string_view name) {
 
 }  // namespace
 
-model::QuantScheme PtqContext::deployed_scheme() const {
-  model::QuantScheme s;
-  s.linear.input = cfg.acts;
-  s.quantize_classifier = cfg.quantize_classifier;
+model::QuantScheme PtqContext::calibration_scheme() const {
+  model::QuantScheme s = scheme;
+  s.gemm = model::GemmMode::fakequant;
+  s.linear.weight = {};
+  for (auto& [name, q] : s.overrides) q.weight = {};
   return s;
+}
+
+model::QuantScheme PtqContext::deployed_scheme() const {
+  return scheme.gemm == model::GemmMode::exact ? scheme : calibration_scheme();
+}
+
+model::Runtime PtqContext::deployed_runtime() const {
+  model::Runtime rt(weights, deployed_scheme());
+  if (scheme.gemm == model::GemmMode::exact)
+    for (const auto& [id, s] : scales) rt.set_weight_scales(id, s.bytes, s.tensor_scale);
+  return rt;
 }
 
 std::vector<model::LinearId> PtqContext::quantized_linears() const {
   std::vector<model::LinearId> ids;
   for (const auto& id : weights->linear_ids())
-    if (id.kind != model::LinearKind::classifier || cfg.quantize_classifier) ids.push_back(id);
+    if (weight_format(id).enabled()) ids.push_back(id);
   return ids;
 }
 
@@ -53,7 +65,10 @@ std::vector<std::string> algorithm_names() {
   return v;
 }
 
-std::unique_ptr<PtqAlgorithm> make_algorithm(std::string_view name) { return find(name).make(); }
+std::unique_ptr<PtqAlgorithm> make_algorithm(std::string_view step) {
+  const StepParams p = StepParams::parse(step);
+  return find(p.name()).make(p);
+}
 
 std::vector<std::unique_ptr<PtqAlgorithm>> parse_pipeline(std::string_view spec) {
   std::vector<std::unique_ptr<PtqAlgorithm>> steps;
@@ -62,25 +77,26 @@ std::vector<std::unique_ptr<PtqAlgorithm>> parse_pipeline(std::string_view spec)
   std::size_t start = 0;
   while (start <= spec.size()) {
     const std::size_t plus = std::min(spec.find('+', start), spec.size());
-    const Entry& e = find(spec.substr(start, plus - start));
+    const StepParams params = StepParams::parse(spec.substr(start, plus - start));
+    const Entry& e = find(params.name());
     if (quantized)
       throw std::invalid_argument("pipeline '" + std::string(spec) + "': nothing may follow the quantizer (" +
                                   std::string(last->name) + ")");
     if (last && e.stage == 0 && &e <= last)
       throw std::invalid_argument("pipeline '" + std::string(spec) + "': '" + e.name + "' must come before '" +
                                   last->name + "' (order: " + names() + ")");
-    steps.push_back(e.make());
+    steps.push_back(e.make(params));
     quantized = e.stage == 1;
     last = &e;
     start = plus + 1;
   }
-  if (!quantized) steps.push_back(make_rtn());
+  if (!quantized) steps.push_back(make_rtn({}));
   return steps;
 }
 
 void run_pipeline(std::string_view spec, PtqContext& ctx) {
-  if (!ctx.cfg.weights.enabled()) throw std::invalid_argument("PTQ needs a weight format (--weights)");
   if (!ctx.weights) throw std::invalid_argument("PTQ needs a model");
+  if (ctx.quantized_linears().empty()) throw std::invalid_argument("PTQ needs a weight format (--weights)");
   for (const auto& step : parse_pipeline(spec)) {
     std::string line = "[";
     line.append(step->name()).append("]");

@@ -1,5 +1,7 @@
-// RTN: every quantized linear's weight rounded to the nearest value of the weight format (each output row a
-// flat vector, blocks along the input dimension), written back in place.
+// RTN: every quantized linear's weight rounded to the nearest value of its weight format (each output row a
+// flat vector, blocks along the input dimension), written back in place; the block scales are recorded.
+#include <map>
+
 #include "algorithms/steps.hpp"
 
 namespace mxlab::algorithms {
@@ -9,16 +11,24 @@ class Rtn final : public PtqAlgorithm {
  public:
   std::string_view name() const override { return "rtn"; }
   void run(PtqContext& ctx) const override {
+    std::map<std::string, int> formats;  // for the log line
     for (const auto& id : ctx.quantized_linears()) {
       if (id.kind == model::LinearKind::classifier) ctx.weights->config.shared_classifier = false;  // untie
-      model::quantize_rows(ctx.cfg.weights, ctx.weights->linear(id).weight);
+      const model::TensorQuant q = ctx.weight_format(id);
+      ctx.scales[id] = rtn_quantize(q, ctx.weights->linear(id).weight);
+      ++formats[q.describe()];
     }
-    ctx.say("  rtn: " + std::to_string(ctx.quantized_linears().size()) + " linears -> " + ctx.cfg.weights.describe());
+    std::string line = "  rtn: " + std::to_string(ctx.quantized_linears().size()) + " linears ->";
+    for (const auto& [f, n] : formats) line += " " + f + (formats.size() > 1 ? " x" + std::to_string(n) : "");
+    ctx.say(line);
   }
 };
 
 }  // namespace
 
-std::unique_ptr<PtqAlgorithm> make_rtn() { return std::make_unique<Rtn>(); }
+std::unique_ptr<PtqAlgorithm> make_rtn(const StepParams& p) {
+  p.expect({});
+  return std::make_unique<Rtn>();
+}
 
 }  // namespace mxlab::algorithms

@@ -1,6 +1,7 @@
 // SmoothQuant (Xiao et al. 2023, eq. 4): s_j = max|X_j|^alpha / max|W_j|^(1 - alpha), X_j / s_j folded into the
 // preceding RMSNorm and W_j * s_j into q/k/v (attention norm) and gate/up (FFN norm), as the reference
-// smooth_lm does for Llama (o_proj and down_proj are not smoothed). Optional alpha search by calibration KL.
+// smooth_lm does for Llama (o_proj and down_proj are not smoothed). Parameters: alpha=0.5 (migration strength in
+// [0, 1]) or alpha=search (picks alpha in {0, 0.1, .., 1} by the calibration KL of the quantized model).
 #include <cmath>
 #include <sstream>
 
@@ -49,8 +50,8 @@ double calibration_kl(const PtqContext& ctx, const model::ModelWeights& smoothed
   PtqContext trial = ctx;
   trial.weights = w;
   trial.log = {};
-  make_rtn()->run(trial);
-  model::Runtime rt(w, trial.deployed_scheme()), ref(ctx.weights);
+  make_rtn({})->run(trial);
+  model::Runtime rt(w, trial.calibration_scheme()), ref(ctx.weights);
   model::EvalOptions opt;
   opt.ctx = ctx.ctx;
   return model::evaluate(rt, ctx.calib, opt, &ref).kld_mean;
@@ -58,11 +59,12 @@ double calibration_kl(const PtqContext& ctx, const model::ModelWeights& smoothed
 
 class SmoothQuant final : public PtqAlgorithm {
  public:
+  SmoothQuant(double alpha, bool search) : alpha_(alpha), search_(search) {}
   std::string_view name() const override { return "smoothquant"; }
   void run(PtqContext& ctx) const override {
     const auto act_max = activation_maxima(ctx);
-    double alpha = ctx.cfg.sq_alpha;
-    if (ctx.cfg.sq_search) {
+    double alpha = alpha_;
+    if (search_) {
       double best = INFINITY;
       for (int i = 0; i <= 10; ++i) {
         model::ModelWeights trial = *ctx.weights;
@@ -81,10 +83,23 @@ class SmoothQuant final : public PtqAlgorithm {
     ctx.say("  smoothquant: alpha " + std::to_string(alpha) + " folded into " + std::to_string(ctx.weights->config.n_layers) +
             " layers (q/k/v, gate/up)");
   }
+
+ private:
+  double alpha_;
+  bool search_;
 };
 
 }  // namespace
 
-std::unique_ptr<PtqAlgorithm> make_smoothquant() { return std::make_unique<SmoothQuant>(); }
+std::unique_ptr<PtqAlgorithm> make_smoothquant(const StepParams& p) {
+  p.expect({"alpha"});
+  const std::string* alpha = p.value("alpha");
+  if (alpha && *alpha == "search") return std::make_unique<SmoothQuant>(0.5, true);
+  try {
+    return std::make_unique<SmoothQuant>(p.number("alpha", 0.5, 0.0, 1.0), false);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string(e.what()) + ", nor search");
+  }
+}
 
 }  // namespace mxlab::algorithms

@@ -1,12 +1,12 @@
-// Factories of the registered PTQ algorithms (each defined in its own file).
+// Factories of the registered PTQ algorithms (each defined in its own file), each parsing its own parameters.
 #pragma once
 #include <memory>
 
 #include "algorithms/ptq.hpp"
 
 namespace mxlab::algorithms {
-std::unique_ptr<PtqAlgorithm> make_rtn();
-std::unique_ptr<PtqAlgorithm> make_smoothquant();
-std::unique_ptr<PtqAlgorithm> make_awq();
-std::unique_ptr<PtqAlgorithm> make_gptq();
+std::unique_ptr<PtqAlgorithm> make_rtn(const StepParams& p);
+std::unique_ptr<PtqAlgorithm> make_smoothquant(const StepParams& p);
+std::unique_ptr<PtqAlgorithm> make_awq(const StepParams& p);
+std::unique_ptr<PtqAlgorithm> make_gptq(const StepParams& p);
 }  // namespace mxlab::algorithms

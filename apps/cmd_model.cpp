@@ -9,6 +9,7 @@
 #include "apps/commands.hpp"
 #include "apps/model_args.hpp"
 #include "model/eval.hpp"
+#include "model/eval_json.hpp"
 #include "model/generate.hpp"
 #include "model/load_model.hpp"
 #include "model/text_corpus.hpp"
@@ -72,6 +73,7 @@ struct EvalArgs {
   ModelArgs paths;
   EvalOptions opt;
   std::string weights = "none", acts = "none", outputs = "none", kv = "none", round = "even";
+  GemmArgs gemm;
   int block = 0;
   bool classifier = false, json = false;
 };
@@ -85,6 +87,7 @@ QuantScheme scheme_from(const EvalArgs& e) {
   for (TensorQuant* t : {&s.linear.weight, &s.linear.input, &s.linear.output, &s.kv_cache})
     t->cfg.round = parse_round(e.round);
   s.quantize_classifier = e.classifier;
+  apply_gemm(e.gemm, s);
   return s;
 }
 
@@ -101,6 +104,7 @@ void add_eval(CLI::App& app) {
   cmd->add_option("--block", e->block, "Block size (0 = each format's default)")->capture_default_str();
   cmd->add_option("--round", e->round, "Rounding: even, nearest, floor, stochastic")->capture_default_str();
   cmd->add_flag("--quantize-classifier", e->classifier, "Quantize the classifier too");
+  add_gemm_options(cmd, e->gemm);
   cmd->add_flag("--json", e->json, "Print one JSON object");
   cmd->callback([e] {
     const QuantScheme scheme = scheme_from(*e);
@@ -121,23 +125,19 @@ void add_eval(CLI::App& app) {
     };
     const bool quantized = scheme.any();
     const EvalResult r = quantized ? evaluate(quant, tokens, opt, &fp32) : evaluate(fp32, tokens, opt);
-    nlohmann::json j = {{"ppl", r.ppl}, {"nll", r.nll}, {"tokens", r.tokens}, {"windows", r.windows},
-                        {"ctx", r.ctx}, {"scheme", scheme.describe()}};
-    if (r.compared) {
-      j["fp32_nll"] = r.ref_nll;
-      j["kld_mean"] = r.kld_mean;
-      j["kld_median"] = r.kld_median;
-      j["kld_p999"] = r.kld_p999;
-      j["kld_max"] = r.kld_max;
-      j["top1_agree"] = r.top1_agree;
+    nlohmann::json j = r;
+    j["scheme"] = scheme.describe();
+    if (quantized) {
+      j["gemm"] = gemm_mode_name(scheme.gemm);
+      j["acc"] = scheme.acc.name();
     }
     if (e->json) {
       std::cout << j.dump() << "\n";
       return;
     }
     std::cout << std::setprecision(6);
-    for (const char* k : {"scheme", "ctx", "windows", "tokens", "nll", "ppl", "fp32_nll", "kld_mean", "kld_median",
-                          "kld_p999", "kld_max", "top1_agree"})
+    for (const char* k : {"scheme", "gemm", "acc", "ctx", "windows", "tokens", "nll", "ppl", "fp32_nll", "fp32_ppl",
+                          "kld_mean", "kld_median", "kld_p999", "kld_max", "top1_agree"})
       if (!j.contains(k)) continue;
       else if (j[k].is_string()) std::cout << std::left << std::setw(11) << k << " " << j[k].get<std::string>() << "\n";
       else std::cout << std::left << std::setw(11) << k << " " << j[k].get<double>() << "\n";

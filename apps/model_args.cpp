@@ -23,10 +23,23 @@ void add_paths(CLI::App* cmd, ModelArgs& a, bool model, bool text) {
   if (text) cmd->add_option("--text", a.text, "Text file (default text/tinystories-valid-dev.txt)");
 }
 
-std::shared_ptr<ModelWeights> load(const ModelArgs& a) {
-  return std::make_shared<ModelWeights>(load_model(resolve(a.model, "models/stories260K.bin", a.data_dir)));
-}
-Tokenizer tokenizer(const ModelArgs& a) { return Tokenizer(resolve(a.tokenizer, "models/tok512.bin", a.data_dir)); }
+fs::path model_path(const ModelArgs& a) { return resolve(a.model, "models/stories260K.bin", a.data_dir); }
+fs::path tokenizer_path(const ModelArgs& a) { return resolve(a.tokenizer, "models/tok512.bin", a.data_dir); }
 fs::path text_path(const ModelArgs& a) { return resolve(a.text, "text/tinystories-valid-dev.txt", a.data_dir); }
+std::shared_ptr<ModelWeights> load(const ModelArgs& a) { return std::make_shared<ModelWeights>(load_model(model_path(a))); }
+Tokenizer tokenizer(const ModelArgs& a) { return Tokenizer(tokenizer_path(a)); }
+
+void add_gemm_options(CLI::App* cmd, GemmArgs& g) {
+  cmd->add_option("--gemm", g.gemm, "Linear layers: fakequant (dequantize, float GEMM) or exact (hardware dot products)")
+      ->capture_default_str();
+  cmd->add_option("--acc", g.acc, "Accumulator of --gemm exact: fp32, bf16, fp16, fp64 or eXmY")->capture_default_str();
+}
+
+void apply_gemm(const GemmArgs& g, QuantScheme& scheme) {
+  scheme.gemm = parse_gemm_mode(g.gemm);
+  scheme.acc = AccFormat::parse(g.acc);
+  if (scheme.gemm == GemmMode::exact && !(scheme.linear.weight.enabled() && scheme.linear.input.enabled()))
+    throw std::invalid_argument("--gemm exact needs both a weight format (--weights) and an activation format (--acts)");
+}
 
 }  // namespace mxlab::cli

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "model/quant_scheme.hpp"
 #include "model/tokenizer.hpp"
 #include "model/weights.hpp"
 
@@ -17,8 +18,19 @@ struct ModelArgs {
 // An omitted path defaults to <data>/<fallback>; a relative path that does not exist here is tried under <data>.
 std::filesystem::path resolve(const std::string& given, const std::string& fallback, const std::string& data_flag);
 void add_paths(CLI::App* cmd, ModelArgs& a, bool model, bool text);
+std::filesystem::path model_path(const ModelArgs& a);
+std::filesystem::path tokenizer_path(const ModelArgs& a);
+std::filesystem::path text_path(const ModelArgs& a);
 std::shared_ptr<model::ModelWeights> load(const ModelArgs& a);
 model::Tokenizer tokenizer(const ModelArgs& a);
-std::filesystem::path text_path(const ModelArgs& a);
+
+// How quantized linears multiply: --gemm fakequant|exact and --acc FORMAT (exact mode's accumulator).
+struct GemmArgs {
+  std::string gemm = "fakequant", acc = "fp32";
+};
+void add_gemm_options(CLI::App* cmd, GemmArgs& g);
+// Sets scheme.gemm and scheme.acc; throws std::invalid_argument on a bad name, or when exact mode lacks a weight
+// or an activation format (the scheme's formats must be set first).
+void apply_gemm(const GemmArgs& g, model::QuantScheme& scheme);
 
 }  // namespace mxlab::cli

@@ -2,8 +2,17 @@
 #include "model/quant_scheme.hpp"
 
 #include <span>
+#include <stdexcept>
 
 namespace mxlab::model {
+
+std::string_view gemm_mode_name(GemmMode m) { return m == GemmMode::exact ? "exact" : "fakequant"; }
+
+GemmMode parse_gemm_mode(std::string_view name) {
+  if (name == "fakequant") return GemmMode::fakequant;
+  if (name == "exact") return GemmMode::exact;
+  throw std::invalid_argument("unknown GEMM mode '" + std::string(name) + "' (fakequant, exact)");
+}
 
 std::string TensorQuant::describe() const {
   if (!format) return "none";
@@ -41,6 +50,7 @@ std::string QuantScheme::describe() const {
   if (attn_scores.enabled()) s += " QK=" + attn_scores.describe();
   if (attn_values.enabled()) s += " PV=" + attn_values.describe();
   if (!overrides.empty()) s += " (" + std::to_string(overrides.size()) + " overrides)";
+  if (gemm == GemmMode::exact) s += " gemm=exact acc=" + acc.name();
   return s;
 }
 
@@ -49,14 +59,19 @@ std::uint64_t quant_stream(LinearId id, int slot, std::uint64_t call) {
          static_cast<std::uint64_t>(slot);
 }
 
+QuantConfig stream_config(const TensorQuant& q, std::uint64_t stream) {
+  QuantConfig cfg = q.cfg;
+  cfg.seed = q.cfg.seed ^ (stream * 0x9e3779b97f4a7c15ull);
+  return cfg;
+}
+
 void quantize_rows(const TensorQuant& q, Matrix& m, std::uint64_t stream) {
   if (!q.format || m.size() == 0) return;
   (void)resolve_block(traits(*q.format), q.cfg);  // throw here, never inside the parallel loop
   const Eigen::Index rows = m.rows(), cols = m.cols();
 #pragma omp parallel for schedule(static) if (rows > 1 && m.size() > 4096)
   for (Eigen::Index r = 0; r < rows; ++r) {
-    QuantConfig cfg = q.cfg;
-    cfg.seed = q.cfg.seed ^ (stream * 0x9e3779b97f4a7c15ull);
+    QuantConfig cfg = stream_config(q, stream);
     cfg.index_base = q.cfg.index_base + static_cast<std::size_t>(r * cols);
     std::span<float> row(m.row(r).data(), static_cast<std::size_t>(cols));
     fake_quantize(*q.format, row, row, cfg);

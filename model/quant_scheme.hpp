@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "formats/accumulate.hpp"
 #include "formats/format.hpp"
 #include "model/weights.hpp"
 
@@ -28,7 +29,16 @@ struct LinearQuant {
   bool enabled() const { return weight.enabled() || input.enabled() || output.enabled(); }
 };
 
+// How a linear layer multiplies: `fakequant` dequantizes both operands and runs a float32 GEMM; `exact`
+// computes every output as the hardware does (formats/dot.hpp): the exact value of each block pair along K,
+// accumulated in order, rounded once per block into the accumulator format `acc`.
+enum class GemmMode { fakequant, exact };
+std::string_view gemm_mode_name(GemmMode m);
+GemmMode parse_gemm_mode(std::string_view name);  // "fakequant" | "exact"; throws std::invalid_argument
+
 struct QuantScheme {
+  GemmMode gemm = GemmMode::fakequant;
+  AccFormat acc{};  // exact mode: the accumulator format (FP32 by default)
   LinearQuant linear;                            // default for every block linear (q, k, v, o, gate, up, down)
   bool quantize_classifier = false;              // the classifier uses `linear` only when set
   std::map<std::string, LinearQuant> overrides;  // per-layer, by linear_name ("layers.3.down", "classifier")
@@ -46,6 +56,8 @@ struct QuantScheme {
 // `stream` is mixed into the stochastic-rounding seed so that distinct tensors (layers, heads, forward calls)
 // draw independent random bits. Rows are processed in parallel with OpenMP.
 void quantize_rows(const TensorQuant& q, Matrix& m, std::uint64_t stream = 0);
+// q's QuantConfig with the stream mixed into its stochastic-rounding seed (what quantize_rows uses per row).
+QuantConfig stream_config(const TensorQuant& q, std::uint64_t stream);
 // A stochastic-rounding stream id for one tensor of a linear layer (slot: 0 weight, 1 input, 2 output, ...),
 // in forward call `call`.
 std::uint64_t quant_stream(LinearId id, int slot, std::uint64_t call = 0);

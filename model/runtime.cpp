@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "model/attention.hpp"
+#include "model/block.hpp"
 
 namespace mxlab::model {
 
@@ -55,13 +56,17 @@ Runtime::Runtime(std::shared_ptr<const ModelWeights> weights, QuantScheme scheme
 
 void Runtime::set_scheme(QuantScheme scheme) {
   scheme_ = std::move(scheme);
-  weight_cache_.clear();
+  clear_weight_cache();
 }
 
 const Matrix& Runtime::effective_weight(LinearId id) {
   const Linear& lin = weights_->linear(id);
   const TensorQuant& wq = scheme_.for_linear(id).weight;
   if (!wq.enabled()) return lin.weight;
+  if (weight_scales_.count(id)) {  // already quantized against known scales: checked lossless, used as is
+    (void)exact_weight(id);
+    return lin.weight;
+  }
   auto it = weight_cache_.find(id);
   if (it == weight_cache_.end()) {
     Matrix q = lin.weight;  // each output row is a flat vector: blocks along the input dimension K
@@ -71,6 +76,31 @@ const Matrix& Runtime::effective_weight(LinearId id) {
   return it->second;
 }
 
+const ExactMatrix& Runtime::exact_weight(LinearId id) {
+  if (auto it = exact_cache_.find(id); it != exact_cache_.end()) return it->second;
+  const Matrix& w = weights_->linear(id).weight;
+  const TensorQuant& wq = scheme_.for_linear(id).weight;
+  const std::span<const float> data(w.data(), static_cast<std::size_t>(w.size()));
+  const int rows = static_cast<int>(w.rows()), cols = static_cast<int>(w.cols());
+  ExactMatrix m;
+  if (auto s = weight_scales_.find(id); s != weight_scales_.end()) {
+    try {
+      m = ExactMatrix::with_scales(*wq.format, wq.cfg.block, data, rows, cols, s->second.bytes, s->second.tensor_scale);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(linear_name(id) + ": " + e.what());
+    }
+  } else {
+    m = ExactMatrix::quantize(*wq.format, stream_config(wq, quant_stream(id, 0)), data, rows, cols);
+  }
+  return exact_cache_.emplace(id, std::move(m)).first->second;
+}
+
+void Runtime::set_weight_scales(LinearId id, std::vector<std::uint8_t> scale_bytes, float tensor_scale) {
+  weight_scales_[id] = {std::move(scale_bytes), tensor_scale};
+  weight_cache_.erase(id);
+  exact_cache_.erase(id);
+}
+
 Matrix Runtime::linear(LinearId id, const Matrix& x, LinearObserver* observer) {
   const Linear& lin = weights_->linear(id);
   if (x.cols() != lin.in())
@@ -78,14 +108,19 @@ Matrix Runtime::linear(LinearId id, const Matrix& x, LinearObserver* observer) {
                                 std::to_string(lin.in()));
   if (observer) observer->observe(id, x);
   const LinearQuant lq = scheme_.for_linear(id);
-  const Matrix& w = effective_weight(id);
   Matrix y(x.rows(), lin.out());
-  if (lq.input.enabled()) {
+  if (scheme_.gemm == GemmMode::exact && lq.weight.enabled() && lq.input.enabled()) {
+    // Both operands in block formats: every output as the hardware dot unit computes it (formats/exact_gemm.hpp).
+    const ExactMatrix xq = ExactMatrix::quantize(*lq.input.format, stream_config(lq.input, quant_stream(id, 1, calls_)),
+                                                 {x.data(), static_cast<std::size_t>(x.size())},
+                                                 static_cast<int>(x.rows()), static_cast<int>(x.cols()));
+    exact_gemm(xq, exact_weight(id), scheme_.acc, {y.data(), static_cast<std::size_t>(y.size())});
+  } else if (lq.input.enabled()) {
     Matrix xq = x;  // per token row, blocks along K
     quantize_rows(lq.input, xq, quant_stream(id, 1, calls_));
-    y.noalias() = xq * w.transpose();
+    y.noalias() = xq * effective_weight(id).transpose();
   } else {
-    y.noalias() = x * w.transpose();
+    y.noalias() = x * effective_weight(id).transpose();
   }
   if (lin.bias.size()) y.rowwise() += lin.bias.transpose();
   quantize_rows(lq.output, y, quant_stream(id, 2, calls_));
@@ -114,31 +149,19 @@ Matrix Runtime::forward(std::span<const int> tokens, const ForwardOptions& opt) 
   }
   for (int l = 0; l < n_layers; ++l) {
     const LayerWeights& L = w.layers[l];
-    // Attention block: x += Wo · attention(RoPE(Wq xb), RoPE(Wk xb), Wv xb), xb = RMSNorm(x).
-    Matrix xb = rms_norm(x, L.rms_att, c.norm_eps);
-    Matrix q = linear({l, LinearKind::q}, xb, opt.observer);
-    Matrix k = linear({l, LinearKind::k}, xb, opt.observer);
-    Matrix v = linear({l, LinearKind::v}, xb, opt.observer);
-    apply_rope(q, c.head_size, pos0, c.rope_theta);
-    apply_rope(k, c.head_size, pos0, c.rope_theta);
-    quantize_rows(scheme_.kv_cache, k, quant_stream({l, LinearKind::k}, 3, calls_));  // what a quantized cache stores
-    quantize_rows(scheme_.kv_cache, v, quant_stream({l, LinearKind::v}, 3, calls_));
-    Matrix att;
-    if (opt.cache) {
+    const LinearFn lin = [&](LinearKind kind, const Matrix& in) { return linear({l, kind}, in, opt.observer); };
+    const AttendFn attend = [&](Matrix& q, Matrix& k, Matrix& v) {
+      quantize_rows(scheme_.kv_cache, k, quant_stream({l, LinearKind::k}, 3, calls_));  // what a quantized cache stores
+      quantize_rows(scheme_.kv_cache, v, quant_stream({l, LinearKind::v}, 3, calls_));
+      const std::uint64_t stream = quant_stream({l, LinearKind::o}, 4, calls_);
+      if (!opt.cache) return causal_attention(q, k, v, c, 0, scheme_, stream);
       opt.cache->k[l].middleRows(pos0, T) = k;
       opt.cache->v[l].middleRows(pos0, T) = v;
-      att = causal_attention(q, opt.cache->k[l].topRows(pos0 + T), opt.cache->v[l].topRows(pos0 + T), c, pos0, scheme_,
-                             quant_stream({l, LinearKind::o}, 4, calls_));
-    } else {
-      att = causal_attention(q, k, v, c, 0, scheme_, quant_stream({l, LinearKind::o}, 4, calls_));
-    }
-    x += linear({l, LinearKind::o}, att, opt.observer);
-    // Feed-forward block (SwiGLU): x += W2 (silu(W1 xb) * W3 xb).
-    xb = rms_norm(x, L.rms_ffn, c.norm_eps);
-    Matrix h1 = linear({l, LinearKind::gate}, xb, opt.observer);
-    const Matrix h3 = linear({l, LinearKind::up}, xb, opt.observer);
-    h1 = h1.array() * (1.0f / (1.0f + (-h1.array()).exp())) * h3.array();
-    x += linear({l, LinearKind::down}, h1, opt.observer);
+      return causal_attention(q, opt.cache->k[l].topRows(pos0 + T), opt.cache->v[l].topRows(pos0 + T), c, pos0, scheme_,
+                              stream);
+    };
+    x += attention_block(c, rms_norm(x, L.rms_att, c.norm_eps), pos0, lin, attend);  // x += Wo attention(..)
+    x += mlp_block(rms_norm(x, L.rms_ffn, c.norm_eps), lin);                          // x += W2 (silu(W1 xb) * W3 xb)
   }
   ++calls_;
   if (opt.cache) opt.cache->length = pos0 + T;

@@ -5,6 +5,7 @@
 #include <memory>
 #include <span>
 
+#include "formats/exact_gemm.hpp"
 #include "model/quant_scheme.hpp"
 #include "model/weights.hpp"
 
@@ -43,7 +44,10 @@ class Runtime {
   void set_scheme(QuantScheme scheme);
   // Quantized weights are cached per layer; call this after changing weights this runtime reads
   // (e.g. a PTQ algorithm replacing a layer's weight or scaling an RMSNorm weight).
-  void clear_weight_cache() { weight_cache_.clear(); }
+  void clear_weight_cache() {
+    weight_cache_.clear();
+    exact_cache_.clear();
+  }
 
   // Logits (T x vocab) for tokens at positions cache->length .. + T-1 (0.. without a cache). Row t predicts
   // the token after tokens[t]. Throws std::out_of_range for a token outside the vocabulary or a position
@@ -54,11 +58,23 @@ class Runtime {
   Matrix linear(LinearId id, const Matrix& x, LinearObserver* observer = nullptr);
   // The weight the hooks multiply with (quantized and cached when the layer's weight hook is on).
   const Matrix& effective_weight(LinearId id);
+  // Fixes the block scales of a layer's weight hook (weights already quantized by a PTQ algorithm against
+  // these scales): rows x ceil(in / block) blocks, row-major, traits(format).scale_bits() / 8 bytes each, and
+  // the nvfp4 per-tensor scale. The weight hook then quantizes against them (losslessly for such weights), so
+  // `--gemm exact` multiplies with exactly the codes the algorithm chose.
+  void set_weight_scales(LinearId id, std::vector<std::uint8_t> scale_bytes, float tensor_scale = 1.0f);
 
  private:
   std::shared_ptr<const ModelWeights> weights_;
   QuantScheme scheme_;
   std::map<LinearId, Matrix> weight_cache_;
+  std::map<LinearId, ExactMatrix> exact_cache_;  // --gemm exact: weights as exact fixed-point blocks
+  const ExactMatrix& exact_weight(LinearId id);
+  struct FixedScales {
+    std::vector<std::uint8_t> bytes;
+    float tensor_scale = 1.0f;
+  };
+  std::map<LinearId, FixedScales> weight_scales_;
   std::uint64_t calls_ = 0;  // forward calls so far: a stochastic-rounding stream per call
 };
 

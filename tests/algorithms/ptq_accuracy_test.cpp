@@ -37,10 +37,12 @@ struct Fixture {
 
 double kl_after(const std::string& pipeline, const char* weights) {
   const Fixture& f = Fixture::get();
-  PtqContext ctx{std::make_shared<model::ModelWeights>(*f.fp32), f.calib, 256, {}, {}};
-  ctx.cfg.weights = model::TensorQuant::parse(weights);
+  PtqContext ctx;
+  ctx.weights = std::make_shared<model::ModelWeights>(*f.fp32);
+  ctx.calib = f.calib;
+  ctx.scheme.linear.weight = model::TensorQuant::parse(weights);
   run_pipeline(pipeline, ctx);
-  model::Runtime q(ctx.weights, ctx.deployed_scheme()), ref(f.fp32);
+  model::Runtime q = ctx.deployed_runtime(), ref(f.fp32);
   return model::evaluate(q, f.eval, {}, &ref).kld_mean;
 }
 

@@ -36,8 +36,8 @@ PtqContext context(std::shared_ptr<model::ModelWeights> w, const char* weights, 
   ctx.weights = std::move(w);
   ctx.calib = tokens(8 * 32, 3);
   ctx.ctx = 32;
-  ctx.cfg.weights = model::TensorQuant::parse(weights);
-  ctx.cfg.acts = model::TensorQuant::parse(acts);
+  ctx.scheme.linear.weight = model::TensorQuant::parse(weights);
+  ctx.scheme.linear.input = model::TensorQuant::parse(acts);
   return ctx;
 }
 
@@ -78,8 +78,7 @@ TEST(Awq, ChosenScalesBeatScaleOneOnSalientChannels) {
   auto w = outlier_model(4);  // no GQA: the v -> o group is searched too
   auto awq = std::make_shared<model::ModelWeights>(*w);
   PtqContext ctx = context(awq, "int4", "none");
-  ctx.cfg.awq_clip = false;
-  make_algorithm("awq")->run(ctx);
+  make_algorithm("awq:clip=off")->run(ctx);
   // The FP model is unchanged by the scaling (equivalence), and the quantized model is closer to it.
   const Matrix ref = logits(w);
   EXPECT_LT((logits(awq) - ref).cwiseAbs().maxCoeff(), 1e-3f * ref.cwiseAbs().maxCoeff());
@@ -101,8 +100,7 @@ TEST(Awq, ClippingLowersTheErrorWithWeightOutliers) {
   double err[2];
   for (bool clip : {false, true}) {
     PtqContext ctx = context(std::make_shared<model::ModelWeights>(*w), "int4", "none");
-    ctx.cfg.awq_clip = clip;
-    run_pipeline("awq", ctx);
+    run_pipeline(clip ? "awq" : "awq:clip=off", ctx);
     err[clip] = (logits(ctx.weights) - ref).squaredNorm();
   }
   EXPECT_LT(err[1], err[0]);
@@ -147,7 +145,7 @@ TEST(Pipeline, RtnQuantizesEveryBlockLinearAndOnlyThem) {
   for (const auto& id : w->linear_ids()) {
     const Matrix& m = w->linear(id).weight;
     Matrix again = m;
-    model::quantize_rows(ctx.cfg.weights, again);
+    model::quantize_rows(ctx.scheme.linear.weight, again);
     if (id.kind == LinearKind::classifier) EXPECT_EQ(m, cls);
     else EXPECT_EQ(m, again) << model::linear_name(id);  // already on the grid: idempotent
   }

@@ -138,7 +138,9 @@ TEST_F(Cli, PtqRunsEvaluatesAndSaves) {
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   std::ifstream f(json);
   const std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  for (const char* key : {"\"tinystories\"", "\"wikitext2\"", "\"kld_mean\"", "\"top1_agree\"", "\"algo\":\"awq+gptq\""})
+  for (const char* key : {"\"tinystories\"", "\"wikitext2\"", "\"kld_mean\"", "\"top1_agree\"", "\"fp32_ppl\"",
+                          "\"algo\":\"awq+gptq\"", "\"gemm\":\"fakequant\"", "\"acc\":\"fp32\"", "\"layers\"",
+                          "\"bits_per_weight\":4.257", "\"name\":\"layers.0.down\""})
     EXPECT_NE(text.find(key), std::string::npos) << key << " in " << text;
   EXPECT_TRUE(fs::exists(out));
   EXPECT_TRUE(fs::exists(dir / "config.json"));
@@ -153,6 +155,13 @@ TEST_F(Cli, PtqBadInputIsOneLine) {
       {"ptq --algo rtn --weights mxfp5" + base, "unknown format 'mxfp5'"},
       {"ptq --algo rtn --weights mxint4 --calib " + (dir / "missing.txt").string() + base, "missing.txt"},
       {"ptq --algo rtn --weights mxint4 --out " + (dir / "x.f32" / "q.safetensors").string() + base, "cannot write there"},
+      {"ptq --algo gptq:foo=1 --weights mxint4" + base, "gptq: unknown parameter 'foo' (known: act_order,"},
+      {"ptq --algo smoothquant:alpha=1.5 --weights mxint4" + base, "smoothquant: alpha=1.5 is not a number in [0, 1]"},
+      {"ptq --algo rtn --weights mxint4 --gemm exact" + base, "--gemm exact needs both a weight format"},
+      {"ptq --algo rtn --weights mxint4 --acts mxint8 --gemm fast" + base, "unknown GEMM mode 'fast'"},
+      {"ptq --algo rtn --weights mxint4 --acts mxint8 --gemm exact --acc fp8" + base, "unknown accumulator format 'fp8'"},
+      {"ptq-table --formats mxint4 --pipelines rtn --acts none --gemm exact" + base, "--gemm exact needs both"},
+      {"ptq-table --formats mxint4 --pipelines rtn,awq:grid=0" + base, "awq: grid=0 is not an integer"},
   };
   for (const auto& [args, message] : cases) {
     const CliResult r = run(args);
@@ -160,6 +169,53 @@ TEST_F(Cli, PtqBadInputIsOneLine) {
     EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   }
+}
+
+TEST_F(Cli, PtqRemovedFlagsAreRejected) {  // per-step parameters replace them (e.g. smoothquant:alpha=search)
+  for (const char* flag : {"--alpha 0.6", "--alpha-search", "--no-clip", "--act-order", "--static-groups"}) {
+    const CliResult r = run(std::string("ptq --algo rtn --weights mxint4 ") + flag + " --data-dir " + MXLAB_DATA_DIR);
+    EXPECT_NE(r.status, 0) << flag;
+  }
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream f(p);
+  return {(std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>()};
+}
+
+TEST_F(Cli, PtqTextShowsBitsPerWeightAndGemm) {
+  const auto out = dir / "ptq.txt";
+  const std::string cmd = std::string(MXLAB_CLI) + " ptq --data-dir " + MXLAB_DATA_DIR +
+                          " --algo gptq:act_order=on --weights mxfp4_e2m1 --calib-samples 1 --calib-len 64"
+                          " --eval-tokens 512 > " + out.string() + " 2>/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  const std::string text = read_file(out);
+  for (const char* key : {"tinystories: ppl", "wikitext2: ppl", "weights mxfp4_e2m1/32: 4.2", "bits/weight", "in 35 linears",
+                          "gemm fakequant, acc fp32"})
+    EXPECT_NE(text.find(key), std::string::npos) << key << " in " << text;
+}
+
+TEST_F(Cli, PtqTableRunsThroughTheLibrary) {
+  // Weight-only and MXINT8 rows (fakequant), one JSON record per run, the Markdown table with bits/weight.
+  const auto json = dir / "table.jsonl", md = dir / "table.md";
+  const std::string base = std::string(MXLAB_CLI) + " ptq-table --data-dir " + MXLAB_DATA_DIR +
+                           " --formats mxint4 --calib-samples 1 --calib-len 64 --eval-tokens 512 --json";
+  ASSERT_EQ(std::system((base + " --pipelines rtn,gptq:static_groups=on --out " + md.string() + " > " + json.string() +
+                         " 2>/dev/null").c_str()), 0);
+  const std::string lines = read_file(json), table = read_file(md);
+  EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 4) << lines;
+  EXPECT_NE(lines.find("\"algo\":\"gptq:static_groups=on\""), std::string::npos) << lines;
+  EXPECT_NE(lines.find("\"acts\":\"mxint8/32\""), std::string::npos) << lines;
+  EXPECT_NE(table.find("| weights | acts | pipeline | bits/weight |"), std::string::npos) << table;
+  EXPECT_NE(table.find("| fp32 | fp32 | - | 32 |"), std::string::npos) << table;
+  EXPECT_NE(table.find("| mxint4 | fp32 | rtn | 4.2"), std::string::npos) << table;
+  EXPECT_NE(table.find("| mxint4 | mxint8 | gptq:static_groups=on | 4.2"), std::string::npos) << table;
+  // --gemm exact runs only the rows with an activation format.
+  ASSERT_EQ(std::system((base + " --pipelines rtn --gemm exact --acc bf16 > " + json.string() + " 2>/dev/null").c_str()), 0);
+  const std::string exact = read_file(json);
+  EXPECT_EQ(std::count(exact.begin(), exact.end(), '\n'), 1) << exact;
+  EXPECT_NE(exact.find("\"gemm\":\"exact\""), std::string::npos) << exact;
+  EXPECT_NE(exact.find("\"acc\":\"bf16\""), std::string::npos) << exact;
 }
 }  // namespace
 }  // namespace mxlab

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <sys/wait.h>
@@ -47,10 +48,14 @@ TEST(ModelCli, QuantizedEvalJson) {
   EXPECT_GT(j["kld_mean"].get<double>(), 0.0);
   EXPECT_LT(j["top1_agree"].get<double>(), 1.0);
   EXPECT_GT(j["nll"].get<double>(), j["fp32_nll"].get<double>());
+  EXPECT_NEAR(j["fp32_ppl"].get<double>(), std::exp(j["fp32_nll"].get<double>()), 1e-9);
+  EXPECT_EQ(j["gemm"], "fakequant");
+  EXPECT_EQ(j["acc"], "fp32");
 }
 
 TEST(ModelCli, BadInputIsOneLineAndExitOne) {
-  for (const char* args : {"eval --weights mxint5", "eval --model /nonexistent/model.bin", "eval --ctx 100000 --max-tokens 10"}) {
+  for (const char* args : {"eval --weights mxint5", "eval --model /nonexistent/model.bin", "eval --ctx 100000 --max-tokens 10",
+                           "eval --weights mxint4 --gemm exact", "eval --weights mxint4 --acts mxint8 --gemm exact --acc e12m3"}) {
     const CliResult r = run_cli(args);
     EXPECT_EQ(r.status, 1) << args;
     EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;

@@ -1,0 +1,91 @@
+// PTQ sessions, runs and their result records.
+#include "algorithms/ptq_run.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <sstream>
+
+#include "model/eval_json.hpp"
+#include "model/load_model.hpp"
+#include "model/text_corpus.hpp"
+
+namespace mxlab::algorithms {
+
+PtqSession prepare_session(const PtqSessionOptions& opt, const PtqLog& log) {
+  PtqSession s;
+  s.fp32 = std::make_shared<const model::ModelWeights>(model::load_model(opt.model));
+  const model::Tokenizer tok(opt.tokenizer);
+  model::Runtime fp(s.fp32);
+  s.calib = calibration_tokens(fp, tok, opt.calib);
+  s.ctx = opt.calib.length;
+  if (log)
+    log("ptq: calibration " + (opt.calib.text.empty() ? std::string("self-generated samples") : opt.calib.text.string()) +
+        ", " + std::to_string(opt.calib.samples) + " x " + std::to_string(opt.calib.length) + " tokens");
+  for (const auto& [name, file] : opt.eval_texts) {
+    EvalText t{name, model::load_eval_tokens(tok, file)};
+    if (opt.eval_tokens && t.tokens.size() > opt.eval_tokens) t.tokens.resize(opt.eval_tokens);
+    s.texts.push_back(std::move(t));
+  }
+  return s;
+}
+
+PtqRunResult run_ptq(const PtqSession& session, std::string_view pipeline, const model::QuantScheme& scheme,
+                     const PtqLog& log) {
+  const auto t0 = std::chrono::steady_clock::now();
+  PtqContext ctx{std::make_shared<model::ModelWeights>(*session.fp32), session.calib, session.ctx, scheme, log, {}};
+  run_pipeline(pipeline, ctx);
+  PtqRunResult r;
+  r.pipeline = std::string(pipeline);
+  r.scheme = scheme;
+  r.weights = ctx.weights;
+  r.calib_tokens = session.calib.size();
+  for (const auto& id : ctx.quantized_linears()) {
+    const WeightScales& s = ctx.scales.at(id);  // the quantizer step recorded every quantized linear
+    const LinearRecord rec{id, s.quant, s.rows, s.cols, algorithms::weight_bits(s.quant, s.rows, s.cols)};
+    r.weight_bits += rec.bits;
+    r.weight_count += static_cast<std::uint64_t>(rec.rows * rec.cols);
+    r.linears.push_back(rec);
+  }
+  model::Runtime quant = ctx.deployed_runtime(), ref(session.fp32);
+  for (const EvalText& t : session.texts) r.evals.emplace_back(t.name, model::evaluate(quant, t.tokens, {}, &ref));
+  r.scales = std::move(ctx.scales);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+void to_json(nlohmann::json& j, const PtqRunResult& r) {
+  j = {{"algo", r.pipeline},
+       {"weights", r.scheme.linear.weight.describe()},
+       {"acts", r.scheme.linear.input.describe()},
+       {"gemm", model::gemm_mode_name(r.scheme.gemm)},
+       {"acc", r.scheme.acc.name()},
+       {"calib_tokens", r.calib_tokens},
+       {"seconds", r.seconds},
+       {"bits_per_weight", r.bits_per_weight()},
+       {"weight_bits", r.weight_bits}};
+  nlohmann::json layers = nlohmann::json::array();
+  for (const LinearRecord& l : r.linears)
+    layers.push_back({{"name", model::linear_name(l.id)}, {"weights", l.weight.describe()}, {"rows", l.rows},
+                      {"cols", l.cols}, {"bits", l.bits}, {"bits_per_weight", l.bits_per_weight()}});
+  j["layers"] = std::move(layers);
+  for (const auto& [name, e] : r.evals) j[name] = e;
+}
+
+std::string summary(const PtqRunResult& r) {
+  std::ostringstream s;
+  s.precision(5);
+  for (const auto& [name, e] : r.evals)
+    s << name << ": ppl " << e.ppl << " (fp32 " << std::exp(e.ref_nll) << "), kld_mean " << e.kld_mean << ", kld_p999 "
+      << e.kld_p999 << ", top1_agree " << e.top1_agree << " over " << e.tokens << " tokens\n";
+  s << "weights " << r.scheme.linear.weight.describe() << ": " << r.bits_per_weight() << " bits/weight (" << r.weight_bits
+    << " bits, " << r.weight_count << " weights in " << r.linears.size() << " linears); acts "
+    << r.scheme.linear.input.describe() << "; gemm " << model::gemm_mode_name(r.scheme.gemm) << ", acc " << r.scheme.acc.name()
+    << "\n";
+  const std::string base = r.scheme.linear.weight.describe();
+  for (const LinearRecord& l : r.linears)
+    if (l.weight.describe() != base)
+      s << "  " << model::linear_name(l.id) << ": " << l.weight.describe() << ", " << l.bits_per_weight() << " bits/weight\n";
+  return s.str();
+}
+
+}  // namespace mxlab::algorithms

@@ -1,0 +1,80 @@
+// PTQ as a library: the inputs every run of a study shares (FP32 model, calibration tokens, evaluation texts),
+// one run (pipeline -> quantized weights -> evaluation against FP32) and its result record. `mxlab ptq`,
+// `mxlab ptq-table` and sweep runners call these.
+#pragma once
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "algorithms/calibration_data.hpp"
+#include "algorithms/ptq.hpp"
+#include "model/eval.hpp"
+
+namespace mxlab::algorithms {
+
+struct EvalText {
+  std::string name;
+  std::vector<int> tokens;
+};
+
+// The evaluation texts of the seed study: name and file relative to the data directory.
+inline const std::vector<std::pair<std::string, std::filesystem::path>> kDefaultEvalTexts{
+    {"tinystories", "text/tinystories-valid-dev.txt"}, {"wikitext2", "text/wikitext2-test.raw"}};
+
+// Already-resolved paths and options of a session.
+struct PtqSessionOptions {
+  std::filesystem::path model, tokenizer;  // llama2.c .bin or HF directory; llama2.c tokenizer.bin
+  CalibOptions calib;                      // calib.text empty = samples the FP32 model generates
+  std::vector<std::pair<std::string, std::filesystem::path>> eval_texts;  // name, file
+  std::size_t eval_tokens = 32768;         // first tokens of each text (0 = all)
+};
+
+// What every run shares: the FP32 model, the calibration stream (windows of `ctx` tokens) and the texts.
+struct PtqSession {
+  std::shared_ptr<const model::ModelWeights> fp32;
+  std::vector<int> calib;
+  int ctx = 0;
+  std::vector<EvalText> texts;
+};
+
+// Loads the model and tokenizer, makes the calibration stream and tokenizes the texts; logs one line
+// ("ptq: calibration ...").
+PtqSession prepare_session(const PtqSessionOptions& opt, const PtqLog& log = {});
+
+// One quantized linear of a run: the weight format actually applied and its exact storage.
+struct LinearRecord {
+  model::LinearId id;
+  model::TensorQuant weight;
+  Eigen::Index rows = 0, cols = 0;
+  std::uint64_t bits = 0;  // weight_bits(weight, rows, cols)
+  double bits_per_weight() const { return static_cast<double>(bits) / static_cast<double>(rows * cols); }
+};
+
+struct PtqRunResult {
+  std::string pipeline;
+  model::QuantScheme scheme;                    // as requested
+  std::shared_ptr<model::ModelWeights> weights;  // quantized in place
+  std::map<model::LinearId, WeightScales> scales;
+  std::vector<LinearRecord> linears;            // every quantized linear, in forward order
+  std::uint64_t weight_bits = 0, weight_count = 0;  // totals over `linears`
+  std::vector<std::pair<std::string, model::EvalResult>> evals;  // per session text, against FP32
+  std::size_t calib_tokens = 0;
+  double seconds = 0;
+
+  double bits_per_weight() const { return static_cast<double>(weight_bits) / static_cast<double>(weight_count); }
+};
+
+// Runs `pipeline` on a copy of the FP32 weights with `scheme` (progress lines to `log`), then evaluates the
+// deployed model (PtqContext::deployed_runtime) on every session text against FP32.
+PtqRunResult run_ptq(const PtqSession& session, std::string_view pipeline, const model::QuantScheme& scheme,
+                     const PtqLog& log = {});
+
+// The record: algo, weights, acts, gemm, acc, calib_tokens, seconds, bits_per_weight, weight_bits, layers
+// [{name, weights, rows, cols, bits, bits_per_weight}], and one EvalResult object (model/eval_json.hpp) per text.
+void to_json(nlohmann::json& j, const PtqRunResult& r);
+// Human-readable lines: one per text, the bits per weight and, when layers differ, each layer's format.
+std::string summary(const PtqRunResult& r);
+
+}  // namespace mxlab::algorithms
