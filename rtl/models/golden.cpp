@@ -87,6 +87,16 @@ std::vector<BlockVector> adversarial_blocks(const StimulusSpec& s, Elem ea, Elem
   return out;
 }
 
+std::vector<BlockVector> adversarial_blocks(const StimulusSpec& s) {
+  std::vector<BlockVector> out;
+  for (Elem ea : s.elems_a)
+    for (Elem eb : s.elems_b) {
+      const std::vector<BlockVector> adv = adversarial_blocks(s, ea, eb);
+      out.insert(out.end(), adv.begin(), adv.end());
+    }
+  return out;
+}
+
 void run_model(std::vector<BlockVector>& v, ScaleType scale, const AccFormat& f) {
   BlockDotModel m(scale, f);
   for (BlockVector& x : v) {

@@ -34,6 +34,8 @@ std::vector<BlockVector> random_blocks(const StimulusSpec& s, std::size_t count,
 // Adversarial pairs for one element pair: all-zero, all-max (both signs), NaN scales, extreme scales (overflow,
 // subnormal and underflow results), exact cancellation, one large plus many small (sticky), alternating signs.
 std::vector<BlockVector> adversarial_blocks(const StimulusSpec& s, Elem ea, Elem eb);
+// The adversarial pairs of every element pair (ea in s.elems_a, eb in s.elems_b), in that order.
+std::vector<BlockVector> adversarial_blocks(const StimulusSpec& s);
 // Fills acc/flags of each vector by running the model over the sequence in order.
 void run_model(std::vector<BlockVector>& v, ScaleType scale, const AccFormat& f = {});
 

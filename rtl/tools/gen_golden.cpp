@@ -1,11 +1,12 @@
 // Writes golden vectors for a block dot unit from the C++ bit-exact model (adversarial first, then seeded random).
-// Usage: mxlab_rtl_golden <unit> <random count> <seed> <out.txt>; unit: mx_dot_any | mxfp4_dot | nvfp4_dot | fp4v_mac.
+// Usage: mxlab_rtl_golden <unit> <random count> <seed> <out.txt>; unit: a block_dot unit of rtl/units.json.
 #include <exception>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
+#include <sstream>
+#include <stdexcept>
 #include <string>
 
+#include "formats/atomic_file.hpp"
 #include "rtl/models/units.hpp"
 
 int main(int argc, char** argv) {
@@ -16,28 +17,22 @@ int main(int argc, char** argv) {
     return 1;
   }
   try {
-    const UnitConfig u = unit_config(argv[1]);
+    const UnitConfig& u = unit_config(argv[1]);
+    if (u.kind != UnitKind::block_dot)
+      throw std::invalid_argument(u.name + " is of kind " + std::string(unit_kind_name(u.kind)) +
+                                  ": golden vectors are written for block_dot units only");
     const std::size_t count = std::stoull(argv[2]);
     const std::uint64_t seed = std::stoull(argv[3]);
-    std::vector<BlockVector> v;
-    for (Elem ea : u.stim.elems_a)
-      for (Elem eb : u.stim.elems_b) {
-        auto adv = adversarial_blocks(u.stim, ea, eb);
-        v.insert(v.end(), adv.begin(), adv.end());
-      }
+    std::vector<BlockVector> v = adversarial_blocks(u.stim);
     auto rnd = random_blocks(u.stim, count, seed);
     if (!rnd.empty()) rnd.front().clear = true;
     v.insert(v.end(), rnd.begin(), rnd.end());
     run_model(v, u.stim.scale);
-    const std::filesystem::path out = argv[4], tmp = std::string(argv[4]) + ".tmp";
-    {
-      std::ofstream f(tmp);
-      f << golden_header(u.name, u.stim.n, u.stim.scale, seed);
-      for (const BlockVector& x : v) f << golden_line(x) << '\n';
-      if (!f) throw std::runtime_error("cannot write " + tmp.string());
-    }
-    std::filesystem::rename(tmp, out);
-    std::cout << "mxlab_rtl_golden: " << v.size() << " vectors for " << u.name << " -> " << out.string() << "\n";
+    std::ostringstream text;
+    text << golden_header(u.name, u.stim.n, u.stim.scale, seed);
+    for (const BlockVector& x : v) text << golden_line(x) << '\n';
+    AtomicFile::write_file(argv[4], text.str());
+    std::cout << "mxlab_rtl_golden: " << v.size() << " vectors for " << u.name << " -> " << argv[4] << "\n";
   } catch (const std::exception& e) {
     std::cerr << "mxlab_rtl_golden: " << e.what() << "\n";
     return 1;

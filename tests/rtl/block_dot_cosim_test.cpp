@@ -1,12 +1,13 @@
-// Verilated block dot units vs the C++ bit-exact model: seeded random, adversarial, stalls, exhaustive products
-// of every element-type pair, and every scale pair on fixed elements. Each test reports vectors and mismatches.
+// Verilated block dot units vs the C++ bit-exact model, for every block dot unit of the catalog (rtl/units.json):
+// seeded random, adversarial, stalls, exhaustive products of every element-type pair, and every scale pair on fixed
+// elements. Each test reports vectors and mismatches.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstring>
 
 #include "rtl/models/units.hpp"
-#include "vdriver.hpp"
+#include "rtl/verilator/vdriver.hpp"
 
 #ifndef MXLAB_RTL_RANDOM_BLOCKS
 #define MXLAB_RTL_RANDOM_BLOCKS 10000
@@ -14,9 +15,10 @@
 
 namespace mxlab::rtl {
 namespace {
-using test::CosimStats;
-using test::Dut;
-using test::stream_blocks;
+using verilator::CosimStats;
+using verilator::stream_unit;
+
+class BlockDotCosim : public ::testing::TestWithParam<std::string> {};
 
 void report(const char* what, const std::string& unit, const CosimStats& st) {
   std::printf("[cosim] %s %s: %zu vectors checked, %zu mismatches\n", unit.c_str(), what, st.checked, st.mismatches);
@@ -26,44 +28,31 @@ void report(const char* what, const std::string& unit, const CosimStats& st) {
   EXPECT_GT(st.checked, 0u);
 }
 
-template <class V>
-void random_and_adversarial(const std::string& unit) {
-  const UnitConfig u = unit_config(unit);
-  std::vector<BlockVector> v;
-  for (Elem ea : u.stim.elems_a)
-    for (Elem eb : u.stim.elems_b) {
-      auto adv = adversarial_blocks(u.stim, ea, eb);
-      v.insert(v.end(), adv.begin(), adv.end());
-    }
+TEST_P(BlockDotCosim, RandomAndAdversarial) {
+  const std::string unit = GetParam();
+  const UnitConfig& u = unit_config(unit);
+  std::vector<BlockVector> v = adversarial_blocks(u.stim);
   const std::size_t n_adv = v.size();
   auto rnd = random_blocks(u.stim, MXLAB_RTL_RANDOM_BLOCKS, 2024);
   v.insert(v.end(), rnd.begin(), rnd.end());
   run_model(v, u.stim.scale);
-  Dut<V> d;
-  const CosimStats st = stream_blocks(d, v);
+  const CosimStats st = stream_unit(unit, v);
   std::printf("[cosim] %s: %zu adversarial + %zu random block pairs\n", unit.c_str(), n_adv, v.size() - n_adv);
   report("random+adversarial", unit, st);
   EXPECT_GE(st.checked, static_cast<std::size_t>(MXLAB_RTL_RANDOM_BLOCKS));
 #ifndef MXLAB_RTL_SLOW
   // the same stream with random output stalls (valid/ready back-pressure)
   std::vector<BlockVector> w(v.begin(), v.begin() + std::min<std::size_t>(v.size(), 3000));
-  Dut<V> d2;
-  report("with 30% output stalls", unit, stream_blocks(d2, w, 0.3, 5));
+  report("with 30% output stalls", unit, stream_unit(unit, w, 0.3, 5));
 #endif
 }
-
-TEST(BlockDotCosim, MxDotAnyRandomAndAdversarial) { random_and_adversarial<Vmxlab_mx_dot_any>("mx_dot_any"); }
-TEST(BlockDotCosim, MxFp4DotRandomAndAdversarial) { random_and_adversarial<Vmxlab_mxfp4_dot>("mxfp4_dot"); }
-TEST(BlockDotCosim, NvFp4DotRandomAndAdversarial) { random_and_adversarial<Vmxlab_nvfp4_dot>("nvfp4_dot"); }
-TEST(BlockDotCosim, Fp4VariantMacRandomAndAdversarial) { random_and_adversarial<Vmxlab_fp4v_mac>("fp4v_mac"); }
 
 #ifndef MXLAB_RTL_SLOW
 // Every element product of every pair of element types a unit accepts (one product per block, scales 2^0):
 // the output must be the exact product (representable in FP32) and the RTL must equal the model.
-template <class V>
-void exhaustive_products(const std::string& unit) {
-  const UnitConfig u = unit_config(unit);
-  Dut<V> d;
+TEST_P(BlockDotCosim, ExhaustiveProductsEveryElementPair) {
+  const std::string unit = GetParam();
+  const UnitConfig& u = unit_config(unit);
   CosimStats total;
   std::size_t exact_fail = 0;
   const std::uint8_t one = u.stim.scale == ScaleType::e8m0 ? 127 : 0x38;
@@ -97,7 +86,7 @@ void exhaustive_products(const std::string& unit) {
         if (p == 0) bits = 0;  // an exact zero sum is +0
         exact_fail += v[k].acc != bits || static_cast<double>(pf) != p;
       }
-      const CosimStats st = stream_blocks(d, v);
+      const CosimStats st = stream_unit(unit, v);
       total.checked += st.checked;
       total.mismatches += st.mismatches;
     }
@@ -105,14 +94,11 @@ void exhaustive_products(const std::string& unit) {
   report("exhaustive element products", unit, total);
 }
 
-TEST(BlockDotCosim, MxDotAnyExhaustiveProductsAllMxTypePairs) { exhaustive_products<Vmxlab_mx_dot_any>("mx_dot_any"); }
-TEST(BlockDotCosim, NvFp4ExhaustiveProducts) { exhaustive_products<Vmxlab_nvfp4_dot>("nvfp4_dot"); }
-TEST(BlockDotCosim, Fp4VariantExhaustiveProducts) { exhaustive_products<Vmxlab_fp4v_mac>("fp4v_mac"); }
-
 // Every scale pair on fixed (random) element blocks: E8M0 256 x 256, UE4M3 128 x 128.
-template <class V>
-void every_scale_pair(const std::string& unit, int codes) {
-  const UnitConfig u = unit_config(unit);
+TEST_P(BlockDotCosim, EveryScalePair) {
+  const std::string unit = GetParam();
+  const UnitConfig& u = unit_config(unit);
+  const int codes = u.stim.scale == ScaleType::e8m0 ? 256 : 128;
   std::vector<BlockVector> base = random_blocks(u.stim, 4, 99);
   std::vector<BlockVector> v;
   for (int xa = 0; xa < codes; ++xa)
@@ -122,12 +108,11 @@ void every_scale_pair(const std::string& unit, int codes) {
       v.push_back(std::move(x));
     }
   run_model(v, u.stim.scale);
-  Dut<V> d;
-  report("every scale pair", unit, stream_blocks(d, v));
+  report("every scale pair", unit, stream_unit(unit, v));
 }
-TEST(BlockDotCosim, MxDotAnyEveryE8m0ScalePair) { every_scale_pair<Vmxlab_mx_dot_any>("mx_dot_any", 256); }
-TEST(BlockDotCosim, NvFp4EveryUe4m3ScalePair) { every_scale_pair<Vmxlab_nvfp4_dot>("nvfp4_dot", 128); }
 #endif
+
+INSTANTIATE_TEST_SUITE_P(Catalog, BlockDotCosim, ::testing::ValuesIn(unit_names(UnitKind::block_dot)));
 
 }  // namespace
 }  // namespace mxlab::rtl

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "formats/fixed_elem.hpp"
-#include "verilated_models.hpp"
+#include "rtl/verilator/verilated_units.hpp"
 
 namespace mxlab::rtl {
 namespace {

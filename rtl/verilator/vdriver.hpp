@@ -1,15 +1,18 @@
-// Verilator drivers for the co-simulation tests: clocking, wide-port packing, and a streaming scoreboard.
+// Verilator driver of the catalog units (co-simulation tests, golden replay, bench): clocking, wide-port packing,
+// and a streaming scoreboard for the block dot units.
 #pragma once
 #include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <random>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "rtl/models/golden.hpp"
-#include "verilated_models.hpp"
+#include "rtl/verilator/verilated_units.hpp"
 
-namespace mxlab::rtl::test {
+namespace mxlab::rtl::verilator {
 
 template <class V>
 struct Dut {
@@ -49,6 +52,18 @@ void pack_lanes(Port& port, const std::vector<std::uint8_t>& lanes) {
   }
 }
 
+// Puts one block pair on a block dot unit's input ports (in_valid is left to the caller).
+template <class M>
+void drive_block(M& m, const BlockVector& v) {
+  m.in_clear = v.clear;
+  m.in_sel_a = static_cast<std::uint8_t>(v.ea);
+  m.in_sel_b = static_cast<std::uint8_t>(v.eb);
+  m.in_xa = v.xa;
+  m.in_xb = v.xb;
+  pack_lanes(m.in_a, v.a);
+  pack_lanes(m.in_b, v.b);
+}
+
 struct CosimStats {
   std::size_t checked = 0;
   std::size_t mismatches = 0;
@@ -66,15 +81,8 @@ CosimStats stream_blocks(Dut<V>& d, const std::vector<BlockVector>& vec, double 
   for (std::size_t cyc = 0; out < vec.size(); ++cyc) {
     if (cyc > 8 * vec.size() + 100) break;  // a hang is a failure (reported as missing outputs)
     if (in < vec.size()) {
-      const BlockVector& v = vec[in];
       m.in_valid = 1;
-      m.in_clear = v.clear;
-      m.in_sel_a = static_cast<std::uint8_t>(v.ea);
-      m.in_sel_b = static_cast<std::uint8_t>(v.eb);
-      m.in_xa = v.xa;
-      m.in_xb = v.xb;
-      pack_lanes(m.in_a, v.a);
-      pack_lanes(m.in_b, v.b);
+      drive_block(m, vec[in]);
     } else {
       m.in_valid = 0;
     }
@@ -96,4 +104,9 @@ CosimStats stream_blocks(Dut<V>& d, const std::vector<BlockVector>& vec, double 
   return st;
 }
 
-}  // namespace mxlab::rtl::test
+// stream_blocks through a fresh instance of the catalog block dot unit `unit` (MXLAB_RTL_BLOCK_DOT_UNITS).
+// Throws std::invalid_argument naming the units when `unit` is not one of them.
+CosimStats stream_unit(std::string_view unit, const std::vector<BlockVector>& vec, double stall_prob = 0.0,
+                       unsigned seed = 1);
+
+}  // namespace mxlab::rtl::verilator
