@@ -228,7 +228,9 @@ TEST(ExactGemm, FpScaledBlocksRoundOnceWhenTheProductNeedsTwoDoubles) {
                ExactMatrix::with_scales(Format::int8, 32, w.values, 1, 64, w.scales), acc, {&got, 1});
     exact_gemm_ref({&a.packed, 1}, {&w.packed, 1}, acc, {&want, 1});
     EXPECT_EQ(std::bit_cast<std::uint32_t>(got), std::bit_cast<std::uint32_t>(want)) << acc.name();
-    if (acc == AccFormat{}) EXPECT_EQ(want, 1.0f + 0x1p-23f);
+    if (acc == AccFormat{}) {
+      EXPECT_EQ(want, 1.0f + 0x1p-23f);
+    }
   }
 }
 
@@ -244,7 +246,9 @@ TEST(ExactGemm, FpScaledBlocksKeepTheLowPartOfTheProduct) {
                ExactMatrix::with_scales(Format::int8, 32, w.values, 1, 64, w.scales), acc, {&got, 1});
     exact_gemm_ref({&a.packed, 1}, {&w.packed, 1}, acc, {&want, 1});
     EXPECT_EQ(std::bit_cast<std::uint32_t>(got), std::bit_cast<std::uint32_t>(want)) << acc.name();
-    if (acc == AccFormat{}) EXPECT_EQ(want, 1.0f + 0x1p-23f);
+    if (acc == AccFormat{}) {
+      EXPECT_EQ(want, 1.0f + 0x1p-23f);
+    }
   }
 }
 
