@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "algorithms/ptq_run.hpp"
+#include "formats/atomic_file.hpp"
 #include "apps/commands.hpp"
 #include "apps/model_args.hpp"
 #include "apps/tensor_io.hpp"
@@ -166,9 +167,7 @@ void add_ptq_table(CLI::App& app) {
                     << r.seconds << " s\n";
         }
     if (!out->empty()) {
-      const std::string text = md.str();
-      PendingFile file(*out, {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
-      file.commit();
+      AtomicFile::write_file(*out, md.str());
     }
   });
 }

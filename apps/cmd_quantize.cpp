@@ -4,6 +4,7 @@
 
 #include "apps/commands.hpp"
 #include "apps/tensor_io.hpp"
+#include "formats/atomic_file.hpp"
 #include "formats/format.hpp"
 #include "formats/packed.hpp"
 
@@ -41,11 +42,9 @@ void run_quantize(const QuantizeArgs& a) {
   // fast path reproduces bit for bit (tests/formats), so both files always agree.
   const PackedTensor p = encode_ref(t.id, x.values, cfg);
   decode(p, y.values);
-  PendingFile out(a.out, tensor_file_bytes(a.out, y));
-  if (!a.packed.empty()) {
-    PendingFile packed(a.packed, serialize(p));
-    packed.commit();
-  }
+  AtomicFile out(a.out);  // both outputs or neither
+  out.write(tensor_file_bytes(a.out, y));
+  if (!a.packed.empty()) AtomicFile::write_file(a.packed, serialize(p));
   out.commit();
   double se = 0, ss = 0;
   for (std::size_t i = 0; i < x.values.size(); ++i) {

@@ -1,9 +1,6 @@
-// Float32 tensor files (.f32 raw, .npy) with errors that name the file, and atomic (temp + rename) writes.
+// Float32 tensor files (.f32 raw, .npy) with errors that name the file.
 #include "apps/tensor_io.hpp"
 
-#include <unistd.h>
-
-#include <atomic>
 #include <cstring>
 #include <fstream>
 #include <regex>
@@ -87,30 +84,6 @@ Tensor read_tensor(const std::filesystem::path& path) {
   t.values.resize(bytes.size() / 4);
   std::memcpy(t.values.data(), bytes.data(), bytes.size());
   return t;
-}
-
-PendingFile::PendingFile(std::filesystem::path path, std::span<const std::uint8_t> bytes) : path_(std::move(path)) {
-  static std::atomic<unsigned> counter{0};
-  tmp_ = path_;
-  tmp_ += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
-  std::ofstream f(tmp_, std::ios::binary | std::ios::trunc);
-  if (!f) throw bad(path_, "cannot open for writing");
-  f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  if (!f.flush()) {
-    f.close();
-    std::filesystem::remove(tmp_);
-    throw bad(path_, "write failed");
-  }
-}
-PendingFile::~PendingFile() {
-  std::error_code ec;
-  if (!done_) std::filesystem::remove(tmp_, ec);
-}
-void PendingFile::commit() {
-  std::error_code ec;
-  std::filesystem::rename(tmp_, path_, ec);
-  if (ec) throw bad(path_, "cannot replace: " + ec.message());
-  done_ = true;
 }
 
 std::vector<std::uint8_t> tensor_file_bytes(const std::filesystem::path& path, const Tensor& t) {

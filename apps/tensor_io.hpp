@@ -15,21 +15,6 @@ struct Tensor {
 // Reads by extension (.npy, else raw float32); throws std::runtime_error naming the file and the problem.
 Tensor read_tensor(const std::filesystem::path& path);
 
-// An output written to a unique temporary file beside `path` and renamed into place by commit(); removed
-// if never committed (an error on the way leaves nothing behind).
-class PendingFile {
- public:
-  PendingFile(std::filesystem::path path, std::span<const std::uint8_t> bytes);
-  PendingFile(const PendingFile&) = delete;
-  PendingFile& operator=(const PendingFile&) = delete;
-  ~PendingFile();
-  void commit();
-
- private:
-  std::filesystem::path path_, tmp_;
-  bool done_ = false;
-};
-
 // The bytes of a tensor file by the extension of `path`: .npy (with `shape`) or raw float32.
 std::vector<std::uint8_t> tensor_file_bytes(const std::filesystem::path& path, const Tensor& t);
 
