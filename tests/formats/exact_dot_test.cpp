@@ -216,22 +216,28 @@ Int8Row int8_row(const std::vector<float>& scales, const std::vector<std::pair<i
   return r;
 }
 
+// One output of a . w through the fast path and the reference, every accumulator; `fp32` expected with FP32.
+void expect_fast_equals_ref(const Int8Row& a, const Int8Row& w, float fp32) {
+  const int K = static_cast<int>(a.values.size());
+  for (const AccFormat& acc : kAccs) {
+    float got = 0, want = 0;
+    exact_gemm(ExactMatrix::with_scales(Format::int8, 32, a.values, 1, K, a.scales),
+               ExactMatrix::with_scales(Format::int8, 32, w.values, 1, K, w.scales), acc, {&got, 1});
+    exact_gemm_ref({&a.packed, 1}, {&w.packed, 1}, acc, {&want, 1});
+    EXPECT_EQ(std::bit_cast<std::uint32_t>(got), std::bit_cast<std::uint32_t>(want)) << acc.name();
+    if (acc == AccFormat{}) {
+      EXPECT_EQ(want, fp32);
+    }
+  }
+}
+
 // FP32 scales: a block value S sa sb of 54+ significant bits lands just below an FP32 midpoint after a rounded
 // double sum would have put it on it. acc = 1 - 2^-16 + 2^-22, then 255 (2^23+1)(2^23-1) 2^-70 =
 // 2^-16 - 2^-24 - 255 2^-70: the exact sum is 1 + 3 2^-24 - 255 2^-70, which rounds to 1 + 2^-23 (not 1 + 2^-22).
 TEST(ExactGemm, FpScaledBlocksRoundOnceWhenTheProductNeedsTwoDoubles) {
   const Int8Row a = int8_row({1.0f, std::ldexp(8388609.0f, -35)}, {{0, 1}, {32, 15}});
   const Int8Row w = int8_row({1.0f - 0x1p-16f + 0x1p-22f, std::ldexp(8388607.0f, -35)}, {{0, 1}, {32, 17}});
-  for (const AccFormat& acc : kAccs) {
-    float got = 0, want = 0;
-    exact_gemm(ExactMatrix::with_scales(Format::int8, 32, a.values, 1, 64, a.scales),
-               ExactMatrix::with_scales(Format::int8, 32, w.values, 1, 64, w.scales), acc, {&got, 1});
-    exact_gemm_ref({&a.packed, 1}, {&w.packed, 1}, acc, {&want, 1});
-    EXPECT_EQ(std::bit_cast<std::uint32_t>(got), std::bit_cast<std::uint32_t>(want)) << acc.name();
-    if (acc == AccFormat{}) {
-      EXPECT_EQ(want, 1.0f + 0x1p-23f);
-    }
-  }
+  expect_fast_equals_ref(a, w, 1.0f + 0x1p-23f);
 }
 
 // The low double decides: 4303 * 16219665 * 16519105 = 2^60 - 1, so the block value (2^60 - 1) 2^-84 rounds to
@@ -240,16 +246,7 @@ TEST(ExactGemm, FpScaledBlocksRoundOnceWhenTheProductNeedsTwoDoubles) {
 TEST(ExactGemm, FpScaledBlocksKeepTheLowPartOfTheProduct) {
   const Int8Row a = int8_row({1.0f, std::ldexp(16219665.0f, -42)}, {{0, 1}, {32, 127}, {33, 112}});
   const Int8Row w = int8_row({1.0f + 0x1p-23f, std::ldexp(16519105.0f, -42)}, {{0, 1}, {32, 33}, {33, 1}});
-  for (const AccFormat& acc : kAccs) {
-    float got = 0, want = 0;
-    exact_gemm(ExactMatrix::with_scales(Format::int8, 32, a.values, 1, 64, a.scales),
-               ExactMatrix::with_scales(Format::int8, 32, w.values, 1, 64, w.scales), acc, {&got, 1});
-    exact_gemm_ref({&a.packed, 1}, {&w.packed, 1}, acc, {&want, 1});
-    EXPECT_EQ(std::bit_cast<std::uint32_t>(got), std::bit_cast<std::uint32_t>(want)) << acc.name();
-    if (acc == AccFormat{}) {
-      EXPECT_EQ(want, 1.0f + 0x1p-23f);
-    }
-  }
+  expect_fast_equals_ref(a, w, 1.0f + 0x1p-23f);
 }
 
 // Sparse powers of two over a wide range: exact sums often fall next to accumulator ties.
