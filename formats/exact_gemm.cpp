@@ -81,10 +81,13 @@ ExactMatrix build(const FormatTraits& t, int block, std::span<const float> q, in
       if (s.nan) continue;
       const float mult = decode_multiplier(t, sbytes, m.tensor_scale[r]);
       const double unit = std::ldexp(static_cast<double>(mult), m.lsb);
+      // q = fl32(k * unit): exact for power-of-two units (MX); otherwise |k| < 2^18 (FP32-scaled families), so
+      // q times the rounded reciprocal is within 2^-5 of the integer k and rounds back to it.
+      const double inv_unit = unit == 0 ? 0.0 : 1.0 / unit;
       const int first = b * block, n = std::min(block, cols - first);
       for (int i = 0; i < n; ++i) {
         const std::size_t idx = static_cast<std::size_t>(r) * cols + first + i;
-        const double k = unit == 0 ? 0.0 : std::rint(q[idx] / unit);
+        const double k = unit == 0 ? 0.0 : std::rint(q[idx] * inv_unit);
         if (verify) {
           const auto ki = static_cast<std::int64_t>(k);
           const bool valid = t.scale == ScaleType::fp32_zero
