@@ -46,7 +46,7 @@ Vector search_scales(const PtqContext& ctx, int grid, int l, const Group& g, con
     for (LinearKind k : g.layers) {
       Matrix ws = w.linear({l, k}).weight;
       ws.array().rowwise() *= s.transpose().array();
-      ws = quantize_copy(ctx.weight_format({l, k}), ws);
+      ws = quantize_copy(ctx.weight_format({l, k}).in_stream(model::quant_stream({l, k}, 0)), ws);
       ws.array().rowwise() /= s.transpose().array();
       sub[k] = std::move(ws);
     }
@@ -108,6 +108,7 @@ class Awq final : public PtqAlgorithm {
   void run(PtqContext& ctx) const override {
     model::ModelWeights& w = *ctx.weights;
     model::Runtime fp(ctx.weights);  // FP weights, no hooks: inputs propagate through the scaled/clipped layers
+    LayerInputs inputs(fp, ctx.calib, ctx.ctx);
     for (int l = 0; l < w.config.n_layers; ++l) {
       std::vector<Group> groups{{{LinearKind::q, LinearKind::k, LinearKind::v}, Group::attention},
                                 {{LinearKind::gate, LinearKind::up}, Group::mlp},
@@ -118,7 +119,7 @@ class Awq final : public PtqAlgorithm {
       line << "  awq: layer " << l << "/" << w.config.n_layers << " scales";
       for (const Group& g : groups) {
         fp.clear_weight_cache();
-        const Matrix x = record_inputs(fp, ctx.calib, ctx.ctx, {l, g.layers.front()});
+        const Matrix x = record_inputs(fp, inputs, {l, g.layers.front()});
         const Vector s = search_scales(ctx, grid_, l, g, x);
         fold_scales(w, l, g.layers, s);
         line << " " << model::kind_name(g.layers.front()) << "[" << s.minCoeff() << ".." << s.maxCoeff() << "]";
@@ -128,11 +129,13 @@ class Awq final : public PtqAlgorithm {
           const model::TensorQuant quant = ctx.weight_format({l, k});
           if (!quant.enabled()) continue;  // left in FP by a per-layer override
           fp.clear_weight_cache();
-          clip_weight(quant, w.linear({l, k}), record_inputs(fp, ctx.calib, ctx.ctx, {l, k}));
+          clip_weight(quant.in_stream(model::quant_stream({l, k}, 0)), w.linear({l, k}), record_inputs(fp, inputs, {l, k}));
         }
         line << ", clipped v/o/gate/up/down";
       }
       ctx.say(line.str());
+      fp.clear_weight_cache();
+      inputs.advance(fp);
     }
   }
 

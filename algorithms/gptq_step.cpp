@@ -18,18 +18,19 @@ class Gptq final : public PtqAlgorithm {
   void run(PtqContext& ctx) const override {
     model::ModelWeights& w = *ctx.weights;
     model::Runtime rt(ctx.weights, ctx.calibration_scheme());
+    LayerInputs inputs(rt, ctx.calib, ctx.ctx);  // advanced one layer at a time through the quantized layers
     auto quantize_group = [&](int layer, const std::vector<LinearKind>& kinds, std::ostringstream& line) {
       bool any = false;
       for (LinearKind k : kinds) any = any || ctx.weight_format({layer, k}).enabled();
       if (!any) return;  // all left in FP by per-layer overrides
       rt.clear_weight_cache();  // earlier groups' weights were replaced
-      const Eigen::MatrixXd H = input_hessian(rt, ctx.calib, ctx.ctx, {layer, kinds.front()});
+      const Eigen::MatrixXd H = input_hessian(rt, inputs, {layer, kinds.front()});
       for (LinearKind k : kinds) {
         const LinearId id{layer, k};
         const model::TensorQuant quant = ctx.weight_format(id);
         if (!quant.enabled()) continue;
         model::Linear& lin = w.linear(id);
-        GptqResult r = gptq_quantize(lin.weight, H, quant, opt_);
+        GptqResult r = gptq_quantize(lin.weight, H, quant.in_stream(model::quant_stream(id, 0)), opt_);
         lin.weight = std::move(r.weight);
         ctx.scales[id] = WeightScales{quant, lin.out(), lin.in(), resolve_block(traits(*quant.format), quant.cfg),
                                       std::move(r.scale_bytes), r.tensor_scale};
@@ -43,6 +44,8 @@ class Gptq final : public PtqAlgorithm {
                                 std::vector{LinearKind::gate, LinearKind::up}, std::vector{LinearKind::down}})
         quantize_group(l, kinds, line);
       ctx.say(line.str());
+      rt.clear_weight_cache();
+      inputs.advance(rt);
     }
     if (ctx.weight_format({-1, LinearKind::classifier}).enabled()) {
       std::ostringstream line;

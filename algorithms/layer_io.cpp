@@ -8,27 +8,54 @@
 
 namespace mxlab::algorithms {
 
+LayerInputs::LayerInputs(const model::Runtime& rt, std::span<const int> calib, int ctx) : n_layers_(rt.config().n_layers) {
+  if (ctx <= 0) ctx = rt.config().seq_len;
+  if (calib.size() < static_cast<std::size_t>(ctx))
+    throw std::invalid_argument("calibration: " + std::to_string(calib.size()) + " tokens are fewer than one window of " +
+                                std::to_string(ctx));
+  for (std::size_t start = 0; start + ctx <= calib.size(); start += ctx) x_.push_back(rt.embed(calib.subspan(start, ctx)));
+}
+
+void LayerInputs::observe(model::Runtime& rt, model::LinearObserver& observer) const {
+  for (const Matrix& x : x_) {
+    if (layer_ == n_layers_) {
+      (void)rt.head(x, &observer);
+      continue;
+    }
+    Matrix y = x;
+    rt.run_layers(y, layer_, layer_ + 1, &observer);
+  }
+}
+
+void LayerInputs::advance(model::Runtime& rt) {
+  if (layer_ == n_layers_) throw std::logic_error("LayerInputs: already past the last layer");
+  for (Matrix& x : x_) rt.run_layers(x, layer_, layer_ + 1);
+  ++layer_;
+}
+
 namespace {
-// Runs the calibration windows capturing only layer `id`'s input: its raw rows (record) or its X^T X (hessian).
-model::CalibrationCapture capture_one(model::Runtime& runtime, std::span<const int> calib, int ctx, LinearId id,
-                                      bool hessian) {
+// The inputs of linear `id` over the calibration windows: its raw rows (record) or its X^T X (hessian).
+model::CalibrationCapture capture_one(model::Runtime& runtime, const LayerInputs& inputs, LinearId id, bool hessian) {
+  const int layer = id.kind == LinearKind::classifier ? runtime.config().n_layers : id.layer;
+  if (layer != inputs.layer())
+    throw std::logic_error("layer inputs are at layer " + std::to_string(inputs.layer()) + ", not at " + model::linear_name(id));
   model::CaptureOptions opt;
   opt.stats = false;
   opt.hessian = hessian;
   opt.select = [id](LinearId x) { return x == id; };
   if (!hessian) opt.record = id;
   model::CalibrationCapture capture(opt);
-  model::calibrate(runtime, calib, ctx, capture);
+  inputs.observe(runtime, capture);
   return capture;
 }
 }  // namespace
 
-Matrix record_inputs(model::Runtime& runtime, std::span<const int> calib, int ctx, LinearId id) {
-  return capture_one(runtime, calib, ctx, id, false).recorded();
+Matrix record_inputs(model::Runtime& runtime, const LayerInputs& inputs, LinearId id) {
+  return capture_one(runtime, inputs, id, false).recorded();
 }
 
-Eigen::MatrixXd input_hessian(model::Runtime& runtime, std::span<const int> calib, int ctx, LinearId id) {
-  const model::CalibrationCapture capture = capture_one(runtime, calib, ctx, id, true);
+Eigen::MatrixXd input_hessian(model::Runtime& runtime, const LayerInputs& inputs, LinearId id) {
+  const model::CalibrationCapture capture = capture_one(runtime, inputs, id, true);
   const model::LinearStats& st = capture.stats(id);
   return 2.0 * st.xtx / static_cast<double>(st.rows);
 }

@@ -13,10 +13,29 @@ using model::LinearKind;
 using model::Matrix;
 using model::Vector;
 
-// Runs `runtime` over the calibration windows and returns the input rows of `id` (windows concatenated).
-Matrix record_inputs(model::Runtime& runtime, std::span<const int> calib, int ctx, LinearId id);
+// The calibration windows' hidden states at the input of one layer (the reference GPTQ's layer-input cache):
+// a capture re-runs only that layer, and advance() moves every window through it with the runtime's current
+// weights and hooks, so a pass over the model costs one forward, not one per captured group (cost linear in
+// depth). Bit for bit the inputs a full forward of the same windows would give.
+class LayerInputs {
+ public:
+  // Windows of ctx tokens (0 = seq_len; tail dropped) at layer 0's input (token embeddings).
+  LayerInputs(const model::Runtime& rt, std::span<const int> calib, int ctx);
+  int layer() const { return layer_; }  // n_layers: the classifier's input (before the final RMSNorm)
+  std::size_t windows() const { return x_.size(); }
+  // Runs layer() (at n_layers: the final RMSNorm and classifier) on every window, feeding `observer`.
+  void observe(model::Runtime& rt, model::LinearObserver& observer) const;
+  void advance(model::Runtime& rt);
+
+ private:
+  std::vector<Matrix> x_;
+  int layer_ = 0, n_layers_;
+};
+
+// The input rows of `id` (a linear of inputs.layer(), or the classifier at n_layers), windows concatenated.
+Matrix record_inputs(model::Runtime& runtime, const LayerInputs& inputs, LinearId id);
 // GPTQ's H = 2/n X^T X of `id`'s inputs over the calibration windows (n = tokens).
-Eigen::MatrixXd input_hessian(model::Runtime& runtime, std::span<const int> calib, int ctx, LinearId id);
+Eigen::MatrixXd input_hessian(model::Runtime& runtime, const LayerInputs& inputs, LinearId id);
 
 // Substitute weights for some linears of one block (absent = the model's own).
 using WeightOverrides = std::map<LinearKind, Matrix>;

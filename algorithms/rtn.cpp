@@ -15,7 +15,8 @@ class Rtn final : public PtqAlgorithm {
     for (const auto& id : ctx.quantized_linears()) {
       if (id.kind == model::LinearKind::classifier) ctx.weights->config.shared_classifier = false;  // untie
       const model::TensorQuant q = ctx.weight_format(id);
-      ctx.scales[id] = rtn_quantize(q, ctx.weights->linear(id).weight);
+      // The weight's own stochastic-rounding stream: the one the runtime's weight hook uses for this layer.
+      ctx.scales[id] = rtn_quantize(q.in_stream(model::quant_stream(id, 0)), ctx.weights->linear(id).weight);
       ++formats[q.describe()];
     }
     std::string line = "  rtn: " + std::to_string(ctx.quantized_linears().size()) + " linears ->";

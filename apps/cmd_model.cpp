@@ -75,6 +75,7 @@ struct EvalArgs {
   std::string weights = "none", acts = "none", outputs = "none", kv = "none", round = "even";
   GemmArgs gemm;
   int block = 0;
+  std::uint64_t round_seed = 0;
   bool classifier = false, json = false;
 };
 
@@ -85,7 +86,7 @@ QuantScheme scheme_from(const EvalArgs& e) {
   s.linear.output = TensorQuant::parse(e.outputs, e.block);
   s.kv_cache = TensorQuant::parse(e.kv, e.block);
   for (TensorQuant* t : {&s.linear.weight, &s.linear.input, &s.linear.output, &s.kv_cache})
-    t->cfg.round = parse_round(e.round);
+    t->cfg.round = parse_round(e.round), t->cfg.seed = e.round_seed;
   s.quantize_classifier = e.classifier;
   apply_gemm(e.gemm, s);
   return s;
@@ -103,6 +104,8 @@ void add_eval(CLI::App& app) {
   cmd->add_option("--kv-cache", e->kv, "KV-cache format")->capture_default_str();
   cmd->add_option("--block", e->block, "Block size (0 = each format's default)")->capture_default_str();
   cmd->add_option("--round", e->round, "Rounding: even, nearest, floor, stochastic")->capture_default_str();
+  cmd->add_option("--round-seed", e->round_seed, "Seed of stochastic rounding (each tensor draws its own stream)")
+      ->capture_default_str();
   cmd->add_flag("--quantize-classifier", e->classifier, "Quantize the classifier too");
   add_gemm_options(cmd, e->gemm);
   cmd->add_flag("--json", e->json, "Print one JSON object");

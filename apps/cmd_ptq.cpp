@@ -28,7 +28,7 @@ struct PtqArgs {
   std::string algo = "rtn", weights, acts = "none", round = "even", calib, out;
   int block = 0, act_block = 0, calib_samples = 16, calib_len = 256;
   std::size_t eval_tokens = 32768;
-  std::uint64_t seed = 1234;
+  std::uint64_t seed = 1234, round_seed = 0;
   bool classifier = false, json = false;
 };
 
@@ -50,6 +50,7 @@ QuantScheme scheme(const PtqArgs& a, const std::string& weights, const std::stri
   s.linear.weight = TensorQuant::parse(weights, a.block);
   s.linear.input = TensorQuant::parse(acts, a.act_block);
   s.linear.weight.cfg.round = s.linear.input.cfg.round = parse_round(a.round);
+  s.linear.weight.cfg.seed = s.linear.input.cfg.seed = a.round_seed;
   s.quantize_classifier = a.classifier;
   apply_gemm(a.gemm, s);
   return s;
@@ -77,6 +78,8 @@ void add_options(CLI::App* cmd, PtqArgs& a) {
   cmd->add_option("--calib-samples", a.calib_samples, "Calibration windows")->capture_default_str();
   cmd->add_option("--calib-len", a.calib_len, "Tokens per calibration window")->capture_default_str();
   cmd->add_option("--seed", a.seed, "Seed of the generated calibration samples")->capture_default_str();
+  cmd->add_option("--round-seed", a.round_seed, "Seed of stochastic rounding (each tensor draws its own stream)")
+      ->capture_default_str();
   cmd->add_flag("--quantize-classifier", a.classifier, "Also quantize the classifier");
   cmd->add_option("--eval-tokens", a.eval_tokens, "Tokens of each evaluation text (0 = all)")->capture_default_str();
   add_gemm_options(cmd, a.gemm);

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "algorithms/gptq.hpp"
+#include "algorithms/ptq.hpp"
 
 namespace {
 using mxlab::algorithms::Matrix;
@@ -45,5 +46,28 @@ void BM_GptqSolve(benchmark::State& state, const char* format) {
 }
 BENCHMARK_CAPTURE(BM_GptqSolve, mxint4, "mxint4")->Arg(1024)->Arg(4096)->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
 BENCHMARK_CAPTURE(BM_GptqSolve, int4_g32, "int4")->Arg(4096)->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
+
+// Whole-model sequential GPTQ (MXINT4 weights, MXINT8 activations) on synthetic Llama-shaped models of 4 and 16
+// layers (dim 256, hidden 688, 8 x 256 calibration tokens): items are layers, so a flat items/s across depths
+// means the cost is linear in depth (the layer-input cache), not quadratic (a full forward per captured group).
+void BM_GptqModel(benchmark::State& state) {
+  mxlab::model::ModelConfig c;
+  c.dim = 256, c.hidden_dim = 688, c.n_layers = static_cast<int>(state.range(0)), c.n_heads = 8, c.n_kv_heads = 8;
+  c.vocab_size = 512, c.seq_len = 256, c.head_size = 32;
+  const auto fp = std::make_shared<const mxlab::model::ModelWeights>(mxlab::model::ModelWeights::random(c, 1));
+  std::mt19937 rng(2);
+  std::vector<int> calib(8 * 256);
+  for (int& t : calib) t = static_cast<int>(rng() % 512);
+  mxlab::model::QuantScheme s;
+  s.linear.weight = mxlab::model::TensorQuant::parse("mxint4");
+  s.linear.input = mxlab::model::TensorQuant::parse("mxint8");
+  for (auto _ : state) {
+    mxlab::algorithms::PtqContext ctx{std::make_shared<mxlab::model::ModelWeights>(*fp), calib, 256, s, {}, {}};
+    mxlab::algorithms::run_pipeline("gptq", ctx);
+    benchmark::DoNotOptimize(ctx.weights->layers[0].q.weight.data());
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_GptqModel)->Arg(4)->Arg(16)->ArgName("layers")->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
 
 }  // namespace

@@ -29,6 +29,12 @@ TensorQuant TensorQuant::parse(std::string_view name, int block) {
   return q;
 }
 
+TensorQuant TensorQuant::in_stream(std::uint64_t stream) const {
+  TensorQuant q = *this;
+  q.cfg = stream_config(*this, stream);
+  return q;
+}
+
 LinearQuant QuantScheme::for_linear(LinearId id) const {
   if (auto it = overrides.find(linear_name(id)); it != overrides.end()) return it->second;
   if (id.kind == LinearKind::classifier && !quantize_classifier) return {};

@@ -20,6 +20,9 @@ struct TensorQuant {
   std::string describe() const;
   // Parses "none" or a format name of the table; block 0 = the format's default.
   static TensorQuant parse(std::string_view name, int block = 0);
+  // This quantizer with `stream` mixed into its stochastic-rounding seed (stream_config): what quantize_rows(q, m,
+  // stream) uses, as a quantizer of its own (PTQ algorithms quantize each tensor in its own stream).
+  TensorQuant in_stream(std::uint64_t stream) const;
 };
 
 // A linear layer y = x W^T: weight (quantized once, each output row a flat vector, blocks along the input

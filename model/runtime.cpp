@@ -129,7 +129,6 @@ Matrix Runtime::linear(LinearId id, const Matrix& x, LinearObserver* observer) {
 
 Matrix Runtime::forward(std::span<const int> tokens, const ForwardOptions& opt) {
   const ModelConfig& c = config();
-  const ModelWeights& w = *weights_;
   const int T = static_cast<int>(tokens.size());
   const int pos0 = opt.cache ? opt.cache->length : 0;
   const int limit = opt.cache ? opt.cache->capacity() : c.seq_len;
@@ -140,34 +139,58 @@ Matrix Runtime::forward(std::span<const int> tokens, const ForwardOptions& opt) 
                             std::to_string(limit) + " (use a smaller --ctx)");
   const int n_layers = opt.n_layers < 0 ? c.n_layers : std::min(opt.n_layers, c.n_layers);
 
-  Matrix x(T, c.dim);
-  for (int t = 0; t < T; ++t) {
-    if (tokens[t] < 0 || tokens[t] >= c.vocab_size)
-      throw std::out_of_range("forward: token id " + std::to_string(tokens[t]) + " outside the vocabulary [0, " +
-                              std::to_string(c.vocab_size) + ") — tokenizer and model do not match?");
-    x.row(t) = w.token_embedding.row(tokens[t]);
-  }
-  for (int l = 0; l < n_layers; ++l) {
-    const LayerWeights& L = w.layers[l];
-    const LinearFn lin = [&](LinearKind kind, const Matrix& in) { return linear({l, kind}, in, opt.observer); };
-    const AttendFn attend = [&](Matrix& q, Matrix& k, Matrix& v) {
-      quantize_rows(scheme_.kv_cache, k, quant_stream({l, LinearKind::k}, 3, calls_));  // what a quantized cache stores
-      quantize_rows(scheme_.kv_cache, v, quant_stream({l, LinearKind::v}, 3, calls_));
-      const std::uint64_t stream = quant_stream({l, LinearKind::o}, 4, calls_);
-      if (!opt.cache) return causal_attention(q, k, v, c, 0, scheme_, stream);
-      opt.cache->k[l].middleRows(pos0, T) = k;
-      opt.cache->v[l].middleRows(pos0, T) = v;
-      return causal_attention(q, opt.cache->k[l].topRows(pos0 + T), opt.cache->v[l].topRows(pos0 + T), c, pos0, scheme_,
-                              stream);
-    };
-    x += attention_block(c, rms_norm(x, L.rms_att, c.norm_eps), pos0, lin, attend);  // x += Wo attention(..)
-    x += mlp_block(rms_norm(x, L.rms_ffn, c.norm_eps), lin);                          // x += W2 (silu(W1 xb) * W3 xb)
-  }
+  Matrix x = embed(tokens);
+  for (int l = 0; l < n_layers; ++l) block(l, x, pos0, opt.cache, opt.observer);
   ++calls_;
   if (opt.cache) opt.cache->length = pos0 + T;
   if (opt.n_layers >= 0) return x;
-  x = rms_norm(x, w.rms_final, c.norm_eps);
-  return linear({-1, LinearKind::classifier}, x, opt.observer);
+  return head(x, opt.observer);
+}
+
+Matrix Runtime::embed(std::span<const int> tokens) const {
+  const ModelConfig& c = config();
+  Matrix x(static_cast<Eigen::Index>(tokens.size()), c.dim);
+  for (std::size_t t = 0; t < tokens.size(); ++t) {
+    if (tokens[t] < 0 || tokens[t] >= c.vocab_size)
+      throw std::out_of_range("forward: token id " + std::to_string(tokens[t]) + " outside the vocabulary [0, " +
+                              std::to_string(c.vocab_size) + ") — tokenizer and model do not match?");
+    x.row(static_cast<Eigen::Index>(t)) = weights_->token_embedding.row(tokens[t]);
+  }
+  return x;
+}
+
+void Runtime::block(int l, Matrix& x, int pos0, KVCache* cache, LinearObserver* observer) {
+  const ModelConfig& c = config();
+  const LayerWeights& L = weights_->layers.at(static_cast<std::size_t>(l));
+  const int T = static_cast<int>(x.rows());
+  const LinearFn lin = [&](LinearKind kind, const Matrix& in) { return linear({l, kind}, in, observer); };
+  const AttendFn attend = [&](Matrix& q, Matrix& k, Matrix& v) {
+    quantize_rows(scheme_.kv_cache, k, quant_stream({l, LinearKind::k}, 3, calls_));  // what a quantized cache stores
+    quantize_rows(scheme_.kv_cache, v, quant_stream({l, LinearKind::v}, 3, calls_));
+    const std::uint64_t stream = quant_stream({l, LinearKind::o}, 4, calls_);
+    if (!cache) return causal_attention(q, k, v, c, 0, scheme_, stream);
+    cache->k[l].middleRows(pos0, T) = k;
+    cache->v[l].middleRows(pos0, T) = v;
+    return causal_attention(q, cache->k[l].topRows(pos0 + T), cache->v[l].topRows(pos0 + T), c, pos0, scheme_, stream);
+  };
+  x += attention_block(c, rms_norm(x, L.rms_att, c.norm_eps), pos0, lin, attend);  // x += Wo attention(..)
+  x += mlp_block(rms_norm(x, L.rms_ffn, c.norm_eps), lin);                          // x += W2 (silu(W1 xb) * W3 xb)
+}
+
+void Runtime::run_layers(Matrix& x, int first, int last, LinearObserver* observer) {
+  if (first < 0 || last > config().n_layers || first > last || x.cols() != config().dim)
+    throw std::invalid_argument("run_layers: layers [" + std::to_string(first) + ", " + std::to_string(last) +
+                                ") on " + std::to_string(x.cols()) + "-wide rows of a " +
+                                std::to_string(config().n_layers) + "-layer, dim " + std::to_string(config().dim) + " model");
+  if (x.rows() > config().seq_len)
+    throw std::out_of_range("run_layers: " + std::to_string(x.rows()) + " positions exceed seq_len " +
+                            std::to_string(config().seq_len));
+  for (int l = first; l < last; ++l) block(l, x, 0, nullptr, observer);
+  ++calls_;
+}
+
+Matrix Runtime::head(const Matrix& x, LinearObserver* observer) {
+  return linear({-1, LinearKind::classifier}, rms_norm(x, weights_->rms_final, config().norm_eps), observer);
 }
 
 }  // namespace mxlab::model

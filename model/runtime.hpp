@@ -54,6 +54,14 @@ class Runtime {
   // at or past seq_len (or the cache capacity).
   Matrix forward(std::span<const int> tokens, const ForwardOptions& opt = {});
 
+  // The pieces of forward(), for callers that keep hidden states between layers (PTQ's layer-input cache):
+  // token embeddings (T x dim; throws std::out_of_range for a token outside the vocabulary), decoder blocks
+  // [first, last) applied in place to rows at positions 0..T-1 (no KV cache; one forward call for stochastic
+  // rounding streams), and the final RMSNorm + classifier. forward() is embed, every block, head.
+  Matrix embed(std::span<const int> tokens) const;
+  void run_layers(Matrix& x, int first, int last, LinearObserver* observer = nullptr);
+  Matrix head(const Matrix& x, LinearObserver* observer = nullptr);
+
   // The layer y = x W^T + b with this runtime's hooks (for algorithms that re-run one layer).
   Matrix linear(LinearId id, const Matrix& x, LinearObserver* observer = nullptr);
   // The weight the hooks multiply with (quantized and cached when the layer's weight hook is on).
@@ -70,6 +78,7 @@ class Runtime {
   std::map<LinearId, Matrix> weight_cache_;
   std::map<LinearId, ExactMatrix> exact_cache_;  // --gemm exact: weights as exact fixed-point blocks
   const ExactMatrix& exact_weight(LinearId id);
+  void block(int layer, Matrix& x, int pos0, KVCache* cache, LinearObserver* observer);
   struct FixedScales {
     std::vector<std::uint8_t> bytes;
     float tensor_scale = 1.0f;
