@@ -76,7 +76,7 @@ void clip_weight(const model::TensorQuant& quant, model::Linear& lin, const Matr
   Matrix x(n, x_all.cols());  // n_sample_token = 512, every step-th token
   for (Eigen::Index t = 0; t < n; ++t) x.row(t) = x_all.row(t * step);
   Matrix& w = lin.weight;
-  const Eigen::Index block = std::min<Eigen::Index>(resolve_block(traits(*quant.format), quant.cfg), w.cols());
+  const Eigen::Index block = std::min<Eigen::Index>(quant.block_for(static_cast<int>(w.cols())), w.cols());
   const Eigen::Index groups = (w.cols() + block - 1) / block;
   Matrix org_max(w.rows(), groups);
   for (Eigen::Index gi = 0; gi < groups; ++gi)

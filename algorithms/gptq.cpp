@@ -36,7 +36,7 @@ GptqResult gptq_quantize(const Matrix& weight, const Eigen::MatrixXd& hessian, c
   if (!quant.format) throw std::invalid_argument("GPTQ needs a weight format");
   if (opt.blocksize < 1) throw std::invalid_argument("GPTQ: blocksize must be >= 1");
   const FormatTraits& t = traits(*quant.format);
-  const Eigen::Index group = std::min<Eigen::Index>(resolve_block(t, quant.cfg), cols);
+  const Eigen::Index group = std::min<Eigen::Index>(quant.block_for(static_cast<int>(cols)), cols);
   QuantConfig cfg = quant.cfg;
   cfg.tensor_scale = false;  // BlockQuantizer takes the tensor scale explicitly
   const float tensor_scale = quant.cfg.tensor_scale

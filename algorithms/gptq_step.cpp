@@ -32,7 +32,7 @@ class Gptq final : public PtqAlgorithm {
         model::Linear& lin = w.linear(id);
         GptqResult r = gptq_quantize(lin.weight, H, quant.in_stream(model::quant_stream(id, 0)), opt_);
         lin.weight = std::move(r.weight);
-        ctx.scales[id] = WeightScales{quant, lin.out(), lin.in(), resolve_block(traits(*quant.format), quant.cfg),
+        ctx.scales[id] = WeightScales{quant, lin.out(), lin.in(), quant.block_for(lin.in()),
                                       std::move(r.scale_bytes), r.tensor_scale};
         line << " " << model::kind_name(k) << " loss " << r.loss;
       }

@@ -16,7 +16,7 @@ std::size_t WeightScales::scale_bytes() const {
 std::uint64_t weight_bits(const model::TensorQuant& q, Eigen::Index rows, Eigen::Index cols) {
   if (!q.format) throw std::invalid_argument("weight_bits: no weight format");
   const FormatTraits& t = traits(*q.format);
-  const auto b = static_cast<std::uint64_t>(resolve_block(t, q.cfg));
+  const auto b = static_cast<std::uint64_t>(q.block_for(static_cast<int>(cols)));
   const auto r = static_cast<std::uint64_t>(rows), k = static_cast<std::uint64_t>(cols);
   const std::uint64_t per_row = (k + b - 1) / b * static_cast<std::uint64_t>(t.scale_bits()) +
                                 k * static_cast<std::uint64_t>(t.element().bits);
@@ -25,8 +25,7 @@ std::uint64_t weight_bits(const model::TensorQuant& q, Eigen::Index rows, Eigen:
 
 WeightScales rtn_quantize(const model::TensorQuant& q, Matrix& w) {
   if (!q.format) throw std::invalid_argument("rtn_quantize: no weight format");
-  const FormatTraits& t = traits(*q.format);
-  WeightScales s{q, w.rows(), w.cols(), resolve_block(t, q.cfg), {}, 1.0f};
+  WeightScales s{q, w.rows(), w.cols(), q.block_for(static_cast<int>(w.cols())), {}, 1.0f};
   const std::size_t sb = s.scale_bytes();
   const Eigen::Index nb = s.blocks_per_row(), cols = w.cols();
   s.bytes.resize(static_cast<std::size_t>(w.rows() * nb) * sb);

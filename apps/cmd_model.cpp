@@ -74,17 +74,18 @@ struct EvalArgs {
   EvalOptions opt;
   std::string weights = "none", acts = "none", outputs = "none", kv = "none", round = "even";
   GemmArgs gemm;
-  int block = 0;
+  std::string block = "0";
   std::uint64_t round_seed = 0;
   bool classifier = false, json = false;
 };
 
 QuantScheme scheme_from(const EvalArgs& e) {
   QuantScheme s;
-  s.linear.weight = TensorQuant::parse(e.weights, e.block);
-  s.linear.input = TensorQuant::parse(e.acts, e.block);
-  s.linear.output = TensorQuant::parse(e.outputs, e.block);
-  s.kv_cache = TensorQuant::parse(e.kv, e.block);
+  const int block = parse_block(e.block);
+  s.linear.weight = TensorQuant::parse(e.weights, block);
+  s.linear.input = TensorQuant::parse(e.acts, block);
+  s.linear.output = TensorQuant::parse(e.outputs, block);
+  s.kv_cache = TensorQuant::parse(e.kv, block);
   for (TensorQuant* t : {&s.linear.weight, &s.linear.input, &s.linear.output, &s.kv_cache})
     t->cfg.round = parse_round(e.round), t->cfg.seed = e.round_seed;
   s.quantize_classifier = e.classifier;
@@ -102,7 +103,8 @@ void add_eval(CLI::App& app) {
   cmd->add_option("--acts", e->acts, "Input-activation format of every linear layer")->capture_default_str();
   cmd->add_option("--outputs", e->outputs, "Output format of every linear layer")->capture_default_str();
   cmd->add_option("--kv-cache", e->kv, "KV-cache format")->capture_default_str();
-  cmd->add_option("--block", e->block, "Block size (0 = each format's default)")->capture_default_str();
+  cmd->add_option("--block", e->block, "Block size (0 = each format's default, row = one block per row)")
+      ->capture_default_str();
   cmd->add_option("--round", e->round, "Rounding: even, nearest, floor, stochastic")->capture_default_str();
   cmd->add_option("--round-seed", e->round_seed, "Seed of stochastic rounding (each tensor draws its own stream)")
       ->capture_default_str();

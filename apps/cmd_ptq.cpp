@@ -26,7 +26,8 @@ struct PtqArgs {
   ModelArgs paths;
   GemmArgs gemm;
   std::string algo = "rtn", weights, acts = "none", round = "even", calib, out;
-  int block = 0, act_block = 0, calib_samples = 16, calib_len = 256;
+  std::string block = "0", act_block = "0";
+  int calib_samples = 16, calib_len = 256;
   std::size_t eval_tokens = 32768;
   std::uint64_t seed = 1234, round_seed = 0;
   bool classifier = false, json = false;
@@ -47,8 +48,8 @@ PtqSession prepare(const PtqArgs& a) {
 // The scheme of one run: weight format `weights` (and --block), activation format `acts` (and --act-block).
 QuantScheme scheme(const PtqArgs& a, const std::string& weights, const std::string& acts) {
   QuantScheme s;
-  s.linear.weight = TensorQuant::parse(weights, a.block);
-  s.linear.input = TensorQuant::parse(acts, a.act_block);
+  s.linear.weight = TensorQuant::parse(weights, parse_block(a.block));
+  s.linear.input = TensorQuant::parse(acts, parse_block(a.act_block));
   s.linear.weight.cfg.round = s.linear.input.cfg.round = parse_round(a.round);
   s.linear.weight.cfg.seed = s.linear.input.cfg.seed = a.round_seed;
   s.quantize_classifier = a.classifier;
@@ -73,7 +74,7 @@ void add_options(CLI::App* cmd, PtqArgs& a) {
   add_paths(cmd, a.paths, true, false);
   cmd->add_option("--acts", a.acts, "Activation format of every linear input (none = weight-only)")->capture_default_str();
   cmd->add_option("--round", a.round, "Rounding of weights and activations")->capture_default_str();
-  cmd->add_option("--act-block", a.act_block, "Activation block size (0 = the format's default)");
+  cmd->add_option("--act-block", a.act_block, "Activation block size (0 = the format's default, row = one per token)");
   cmd->add_option("--calib", a.calib, "Calibration text file (default: samples the FP32 model generates)");
   cmd->add_option("--calib-samples", a.calib_samples, "Calibration windows")->capture_default_str();
   cmd->add_option("--calib-len", a.calib_len, "Tokens per calibration window")->capture_default_str();
@@ -93,7 +94,7 @@ void add_ptq(CLI::App& app) {
                   "Pipeline: steps joined by '+', parameters after ':', e.g. smoothquant:alpha=0.6+awq+gptq:act_order=on")
       ->capture_default_str();
   cmd->add_option("--weights", a->weights, "Weight format (see `mxlab formats`)")->required();
-  cmd->add_option("--block", a->block, "Weight block/group size (0 = the format's default)");
+  cmd->add_option("--block", a->block, "Weight block/group size (0 = the format's default, row = per output channel)");
   cmd->add_option("--out", a->out, "Write the quantized model: X.safetensors (config.json beside it) or an HF directory");
   cmd->add_flag("--json", a->json, "Print JSON");
   cmd->callback([a] {

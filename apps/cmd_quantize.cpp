@@ -7,12 +7,13 @@
 #include "formats/atomic_file.hpp"
 #include "formats/format.hpp"
 #include "formats/packed.hpp"
+#include "model/quant_scheme.hpp"
 
 namespace mxlab::cli {
 namespace {
 struct QuantizeArgs {
   std::string format, round = "even", in, out, packed;
-  int block = 0;
+  std::string block = "0";
   std::uint64_t seed = 0;
   bool tensor_scale = false;
   bool flush_subnormals = false;
@@ -32,11 +33,14 @@ void reject_same_paths(const std::vector<std::string>& paths) {
 
 void run_quantize(const QuantizeArgs& a) {
   const FormatTraits& t = find_format(a.format);
-  const QuantConfig cfg{.round = parse_round(a.round), .block = a.block, .seed = a.seed,
-                        .tensor_scale = a.tensor_scale, .flush_subnormal_inputs = a.flush_subnormals};
+  const int block = model::parse_block(a.block);
+  QuantConfig cfg{.round = parse_round(a.round), .block = std::max(block, 0), .seed = a.seed,
+                  .tensor_scale = a.tensor_scale, .flush_subnormal_inputs = a.flush_subnormals};
   resolve_block(t, cfg);
   reject_same_paths({a.in, a.out, a.packed});
   Tensor x = read_tensor(a.in);
+  if (block == model::kBlockRow && !x.values.empty())  // one block per row: the last axis (raw .f32: the whole array)
+    cfg.block = static_cast<int>(x.shape.empty() || x.shape.back() == 0 ? x.values.size() : x.shape.back());
   Tensor y{x.shape, std::vector<float>(x.values.size())};
   // The packed encoding is the reference encoder's output; the fake-quant file is decode(packed), which the
   // fast path reproduces bit for bit (tests/formats), so both files always agree.
@@ -63,7 +67,8 @@ void add_quantize_command(CLI::App& app) {
   static QuantizeArgs a;
   cmd->add_option("--format", a.format, "Format name (see `mxlab formats`)")->required();
   cmd->add_option("--round", a.round, "Rounding: even | nearest | floor | stochastic")->capture_default_str();
-  cmd->add_option("--block", a.block, "Values per block/group (0 = the format's default)")->capture_default_str();
+  cmd->add_option("--block", a.block, "Values per block/group (0 = the format's default, row = the last axis)")
+      ->capture_default_str();
   cmd->add_option("--seed", a.seed, "Seed for stochastic rounding")->capture_default_str();
   cmd->add_flag("--tensor-scale", a.tensor_scale, "nvfp4: add the FP32 per-tensor scale (amax / 2688)");
   cmd->add_flag("--flush-subnormals", a.flush_subnormals, "Treat float32 subnormal inputs as zeros");

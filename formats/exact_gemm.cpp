@@ -178,18 +178,19 @@ S dot(const T* x, const T* y, int n) {
   return s;
 }
 
+// Block pairs along K: the pieces between consecutive block boundaries of either operand (each lies in one A
+// block and one W block). The longest is at most the smaller block size.
 struct Pairing {
-  int step;  // elements of one block pair
+  int block_a, block_w, k;
+  int end(int k0) const { return std::min({(k0 / block_a + 1) * block_a, (k0 / block_w + 1) * block_w, k}); }
+  int longest() const { return std::min({block_a, block_w, k}); }
 };
 Pairing pair_blocks(int rows_a, int cols_a, int block_a, int cols_w, int block_w, std::size_t out, int rows_w) {
   if (cols_a != cols_w)
     throw std::invalid_argument("exact_gemm: A has " + std::to_string(cols_a) + " columns, W " + std::to_string(cols_w));
   if (out != static_cast<std::size_t>(rows_a) * rows_w) throw std::invalid_argument("exact_gemm: output size is not A rows x W rows");
-  const int lo = std::min(block_a, block_w), hi = std::max(block_a, block_w);
-  if (lo <= 0 || hi % lo != 0)
-    throw std::invalid_argument("exact_gemm: block sizes " + std::to_string(block_a) + " and " + std::to_string(block_w) +
-                                " do not nest (the smaller must divide the larger)");
-  return {lo};
+  if (block_a <= 0 || block_w <= 0) throw std::invalid_argument("exact_gemm: block sizes must be positive");
+  return {block_a, block_w, cols_a};
 }
 
 float epilogue(double acc, float ga, float gw) {
@@ -240,10 +241,10 @@ ExactMatrix ExactMatrix::with_scales(Format f, int block, std::span<const float>
 }
 
 void exact_gemm(const ExactMatrix& a, const ExactMatrix& w, const AccFormat& acc, std::span<float> out) {
-  const int step = pair_blocks(a.rows, a.cols, a.block, w.cols, w.block, out.size(), w.rows).step;
+  const Pairing pairs = pair_blocks(a.rows, a.cols, a.block, w.cols, w.block, out.size(), w.rows);
   const int K = a.cols, nba = a.blocks_per_row(), nbw = w.blocks_per_row();
   const Rounder rounder(acc);
-  const int sum_bits = a.max_bits + w.max_bits + std::bit_width(static_cast<unsigned>(step));
+  const int sum_bits = a.max_bits + w.max_bits + std::bit_width(static_cast<unsigned>(pairs.longest()));
   const int kind = (!a.fixed16.empty() && !w.fixed16.empty() && sum_bits <= 31) ? 0
                    : (!a.fixed32.empty() && !w.fixed32.empty() && sum_bits <= 63) ? 1 : 2;
 #pragma omp parallel for schedule(static) if (a.rows > 1 && static_cast<double>(a.rows) * w.rows * K > 1e5)
@@ -253,8 +254,9 @@ void exact_gemm(const ExactMatrix& a, const ExactMatrix& w, const AccFormat& acc
       double accv = 0;
       std::uint64_t bits = 0;
       bool in_bits = !rounder.fast;
-      for (int k0 = 0; k0 < K; k0 += step) {
-        const int len = std::min(step, K - k0);
+      for (int k0 = 0, k1; k0 < K; k0 = k1) {
+        k1 = pairs.end(k0);
+        const int len = k1 - k0;
         const std::size_t ia = static_cast<std::size_t>(m) * nba + k0 / a.block;
         const std::size_t iw = static_cast<std::size_t>(n) * nbw + k0 / w.block;
         if (a.nan[ia] || w.nan[iw]) {  // NaN is sticky: the output is NaN
@@ -299,10 +301,10 @@ void exact_gemm_ref(std::span<const PackedTensor> a_rows, std::span<const Packed
       if (p.format != (*rows)[0].format || p.block != (*rows)[0].block || p.count != (*rows)[0].count)
         throw std::invalid_argument("exact_gemm_ref: rows differ in format, block or length");
   const int K = static_cast<int>(a0.count);
-  const int step = pair_blocks(static_cast<int>(a_rows.size()), K, a0.block, static_cast<int>(w0.count), w0.block,
-                               out.size(), static_cast<int>(w_rows.size())).step;
+  const Pairing pairs = pair_blocks(static_cast<int>(a_rows.size()), K, a0.block, static_cast<int>(w0.count), w0.block,
+                                    out.size(), static_cast<int>(w_rows.size()));
   const FormatTraits &ta = traits(a0.format), &tw = traits(w0.format);
-  std::vector<std::uint8_t> ca(step), cw(step);
+  std::vector<std::uint8_t> ca(pairs.longest()), cw(pairs.longest());
   auto operand = [&](const FormatTraits& t, const PackedTensor& p, int k0, int len, std::vector<std::uint8_t>& codes) {
     const std::size_t b = static_cast<std::size_t>(k0 / p.block);
     const std::uint8_t* blk = &p.bytes[b * t.block_bytes(p.block)];
@@ -313,8 +315,9 @@ void exact_gemm_ref(std::span<const PackedTensor> a_rows, std::span<const Packed
   for (std::size_t m = 0; m < a_rows.size(); ++m)
     for (std::size_t n = 0; n < w_rows.size(); ++n) {
       std::uint64_t bits = 0;
-      for (int k0 = 0; k0 < K; k0 += step) {
-        const int len = std::min(step, K - k0);
+      for (int k0 = 0, k1; k0 < K; k0 = k1) {
+        k1 = pairs.end(k0);
+        const int len = k1 - k0;
         bits = acc_add(acc, bits, block_value(operand(ta, a_rows[m], k0, len, ca), operand(tw, w_rows[n], k0, len, cw))).bits;
       }
       const float ga = a_rows[m].has_tensor_scale ? a_rows[m].tensor_scale : 1.0f;

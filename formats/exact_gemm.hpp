@@ -45,9 +45,9 @@ struct ExactMatrix {
 
 // out (a.rows x w.rows, row-major) = A W^T exactly as the hardware computes it: out[m][n] = fl32(alpha * acc)
 // where acc starts at +0 and takes acc <- RNE_acc(acc + block_value) for each block pair along K in order (a
-// block pair is the overlap of one A block and one W block: the finer of the two block sizes, which must divide
-// the coarser), and alpha = fl32(tensor_scale_a[m] * tensor_scale_w[n]) (1 without nvfp4 tensor scales).
-// Throws std::invalid_argument on mismatched shapes or block sizes.
+// block pair is the overlap of one A block and one W block: the pieces between consecutive block boundaries of
+// either operand; with nested block sizes, the finer blocks), and alpha = fl32(tensor_scale_a[m] *
+// tensor_scale_w[n]) (1 without nvfp4 tensor scales). Throws std::invalid_argument on mismatched shapes.
 void exact_gemm(const ExactMatrix& a, const ExactMatrix& w, const AccFormat& acc, std::span<float> out);
 
 // The reference: the same sum from reference-encoded rows (one PackedTensor per row, e.g. encode_ref of each

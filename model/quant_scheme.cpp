@@ -2,6 +2,7 @@
 #include "model/quant_scheme.hpp"
 
 #include <span>
+#include <charconv>
 #include <stdexcept>
 
 namespace mxlab::model {
@@ -14,24 +15,46 @@ GemmMode parse_gemm_mode(std::string_view name) {
   throw std::invalid_argument("unknown GEMM mode '" + std::string(name) + "' (fakequant, exact)");
 }
 
+int parse_block(std::string_view text) {
+  if (text == "row") return kBlockRow;
+  int b = -1;
+  const auto r = std::from_chars(text.data(), text.data() + text.size(), b);
+  if (r.ec != std::errc() || r.ptr != text.data() + text.size() || b < 0)
+    throw std::invalid_argument("bad block size '" + std::string(text) + "' (use an integer >= 0, 0 = the format's default, or 'row')");
+  return b;
+}
+
 std::string TensorQuant::describe() const {
   if (!format) return "none";
   const FormatTraits& t = traits(*format);
-  return std::string(t.name) + "/" + std::to_string(cfg.block ? cfg.block : t.default_block);
+  return std::string(t.name) + "/" + (per_row ? std::string("row") : std::to_string(cfg.block ? cfg.block : t.default_block));
 }
 
 TensorQuant TensorQuant::parse(std::string_view name, int block) {
   TensorQuant q;
   if (name.empty() || name == "none" || name == "fp32") return q;
   q.format = find_format(name).id;  // throws std::invalid_argument listing the known names
-  q.cfg.block = block;
+  q.per_row = block == kBlockRow;
+  q.cfg.block = q.per_row ? 0 : block;
   (void)resolve_block(traits(*q.format), q.cfg);  // validate the block size now, not mid-forward
   return q;
 }
 
+int TensorQuant::block_for(int cols) const {
+  if (per_row) return cols;
+  return cfg.block ? cfg.block : (format ? traits(*format).default_block : 0);
+}
+
+QuantConfig TensorQuant::config(int cols, std::uint64_t stream) const {
+  QuantConfig c = cfg;
+  if (per_row) c.block = cols;
+  c.seed = cfg.seed ^ (stream * 0x9e3779b97f4a7c15ull);
+  return c;
+}
+
 TensorQuant TensorQuant::in_stream(std::uint64_t stream) const {
   TensorQuant q = *this;
-  q.cfg = stream_config(*this, stream);
+  q.cfg.seed = config(0, stream).seed;
   return q;
 }
 
@@ -65,19 +88,14 @@ std::uint64_t quant_stream(LinearId id, int slot, std::uint64_t call) {
          static_cast<std::uint64_t>(slot);
 }
 
-QuantConfig stream_config(const TensorQuant& q, std::uint64_t stream) {
-  QuantConfig cfg = q.cfg;
-  cfg.seed = q.cfg.seed ^ (stream * 0x9e3779b97f4a7c15ull);
-  return cfg;
-}
-
 void quantize_rows(const TensorQuant& q, Matrix& m, std::uint64_t stream) {
   if (!q.format || m.size() == 0) return;
-  (void)resolve_block(traits(*q.format), q.cfg);  // throw here, never inside the parallel loop
+  const QuantConfig base = q.config(static_cast<int>(m.cols()), stream);
+  (void)resolve_block(traits(*q.format), base);  // throw here, never inside the parallel loop
   const Eigen::Index rows = m.rows(), cols = m.cols();
 #pragma omp parallel for schedule(static) if (rows > 1 && m.size() > 4096)
   for (Eigen::Index r = 0; r < rows; ++r) {
-    QuantConfig cfg = stream_config(q, stream);
+    QuantConfig cfg = base;
     cfg.index_base = q.cfg.index_base + static_cast<std::size_t>(r * cols);
     std::span<float> row(m.row(r).data(), static_cast<std::size_t>(cols));
     fake_quantize(*q.format, row, row, cfg);

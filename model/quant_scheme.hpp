@@ -11,15 +11,28 @@
 
 namespace mxlab::model {
 
+// `--block row`: one block per row (per output channel of a weight, per token of an activation), whatever the
+// row's width.
+inline constexpr int kBlockRow = -1;
+// Parses a block option: "row" (kBlockRow), or an integer >= 0 (0 = the format's default); throws
+// std::invalid_argument naming the value.
+int parse_block(std::string_view text);
+
 // One quantization point: a format (none = pass-through) and its QuantConfig (block, rounding, seed).
 struct TensorQuant {
   std::optional<Format> format;
   QuantConfig cfg{};
+  bool per_row = false;  // blocks are whole rows (kBlockRow); cfg.block is then unused
   bool enabled() const { return format.has_value(); }
-  // "none" or "<format>[/<block>]" for logs.
+  // "none" or "<format>/<block>" ("<format>/row") for logs.
   std::string describe() const;
-  // Parses "none" or a format name of the table; block 0 = the format's default.
+  // Parses "none" or a format name of the table; block 0 = the format's default, kBlockRow = one per row.
   static TensorQuant parse(std::string_view name, int block = 0);
+  // The QuantConfig for rows of `cols` values: the block resolved (per_row: cols) and `stream` mixed into the
+  // stochastic-rounding seed (what quantize_rows(q, m, stream) uses for each row).
+  QuantConfig config(int cols, std::uint64_t stream = 0) const;
+  // The block size for rows of `cols` values (per_row: cols; 0: the format's default).
+  int block_for(int cols) const;
   // This quantizer with `stream` mixed into its stochastic-rounding seed (stream_config): what quantize_rows(q, m,
   // stream) uses, as a quantizer of its own (PTQ algorithms quantize each tensor in its own stream).
   TensorQuant in_stream(std::uint64_t stream) const;
@@ -59,8 +72,6 @@ struct QuantScheme {
 // `stream` is mixed into the stochastic-rounding seed so that distinct tensors (layers, heads, forward calls)
 // draw independent random bits. Rows are processed in parallel with OpenMP.
 void quantize_rows(const TensorQuant& q, Matrix& m, std::uint64_t stream = 0);
-// q's QuantConfig with the stream mixed into its stochastic-rounding seed (what quantize_rows uses per row).
-QuantConfig stream_config(const TensorQuant& q, std::uint64_t stream);
 // A stochastic-rounding stream id for one tensor of a linear layer (slot: 0 weight, 1 input, 2 output, ...),
 // in forward call `call`.
 std::uint64_t quant_stream(LinearId id, int slot, std::uint64_t call = 0);

@@ -85,12 +85,12 @@ const ExactMatrix& Runtime::exact_weight(LinearId id) {
   ExactMatrix m;
   if (auto s = weight_scales_.find(id); s != weight_scales_.end()) {
     try {
-      m = ExactMatrix::with_scales(*wq.format, wq.cfg.block, data, rows, cols, s->second.bytes, s->second.tensor_scale);
+      m = ExactMatrix::with_scales(*wq.format, wq.block_for(cols), data, rows, cols, s->second.bytes, s->second.tensor_scale);
     } catch (const std::invalid_argument& e) {
       throw std::invalid_argument(linear_name(id) + ": " + e.what());
     }
   } else {
-    m = ExactMatrix::quantize(*wq.format, stream_config(wq, quant_stream(id, 0)), data, rows, cols);
+    m = ExactMatrix::quantize(*wq.format, wq.config(cols, quant_stream(id, 0)), data, rows, cols);
   }
   return exact_cache_.emplace(id, std::move(m)).first->second;
 }
@@ -111,7 +111,7 @@ Matrix Runtime::linear(LinearId id, const Matrix& x, LinearObserver* observer) {
   Matrix y(x.rows(), lin.out());
   if (scheme_.gemm == GemmMode::exact && lq.weight.enabled() && lq.input.enabled()) {
     // Both operands in block formats: every output as the hardware dot unit computes it (formats/exact_gemm.hpp).
-    const ExactMatrix xq = ExactMatrix::quantize(*lq.input.format, stream_config(lq.input, quant_stream(id, 1, calls_)),
+    const ExactMatrix xq = ExactMatrix::quantize(*lq.input.format, lq.input.config(lin.in(), quant_stream(id, 1, calls_)),
                                                  {x.data(), static_cast<std::size_t>(x.size())},
                                                  static_cast<int>(x.rows()), static_cast<int>(x.cols()));
     exact_gemm(xq, exact_weight(id), scheme_.acc, {y.data(), static_cast<std::size_t>(y.size())});

@@ -95,7 +95,8 @@ TEST_F(Cli, BadInputGivesOneLineAndNoOutput) {
   const std::pair<std::string, std::string> cases[] = {
       {"quantize --format mxfp5 --in " + in() + " --out " + out, "unknown format 'mxfp5'"},
       {"quantize --format mxint8 --in " + (dir / "odd.f32").string() + " --out " + out, "not a multiple of 4"},
-      {"quantize --format mxint8 --block -3 --in " + in() + " --out " + out, "block size -3"},
+      {"quantize --format mxint8 --block -3 --in " + in() + " --out " + out, "bad block size '-3'"},
+      {"quantize --format mxint8 --block rows --in " + in() + " --out " + out, "bad block size 'rows'"},
       {"quantize --format mxint8 --round up --in " + in() + " --out " + out, "unknown rounding mode 'up'"},
       {"quantize --format mxint8 --tensor-scale --in " + in() + " --out " + out, "nvfp4 only"},
       {"quantize --format mxint8 --in " + in() + " --out " + (dir / "no/such/dir/y.f32").string(), "cannot open"},
@@ -162,6 +163,7 @@ TEST_F(Cli, PtqBadInputIsOneLine) {
       {"ptq --algo rtn --weights mxint4 --acts mxint8 --gemm exact --acc fp8" + base, "unknown accumulator format 'fp8'"},
       {"ptq-table --formats mxint4 --pipelines rtn --acts none --gemm exact" + base, "--gemm exact needs both"},
       {"ptq-table --formats mxint4 --pipelines rtn,awq:grid=0" + base, "awq: grid=0 is not an integer"},
+      {"ptq --algo rtn --weights mxint4 --block per-row" + base, "bad block size 'per-row'"},
   };
   for (const auto& [args, message] : cases) {
     const CliResult r = run(args);
@@ -181,6 +183,29 @@ TEST_F(Cli, PtqRemovedFlagsAreRejected) {  // per-step parameters replace them (
 std::string read_file(const fs::path& p) {
   std::ifstream f(p);
   return {(std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>()};
+}
+
+// --block row: one group per output channel, whatever the layer's width (q: 64 inputs, down: 172): the exact
+// bits of stories260K's 35 linears with one FP32 scale per row.
+TEST_F(Cli, PtqBlockRowIsOneGroupPerOutputChannel) {
+  const auto out = dir / "ptq.json";
+  const std::string cmd = std::string(MXLAB_CLI) + " ptq --data-dir " + MXLAB_DATA_DIR +
+                          " --algo gptq --weights int4 --block row --calib-samples 1 --calib-len 64 --eval-tokens 512"
+                          " --json > " + out.string() + " 2>/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  const std::string text = read_file(out);
+  // down: 64 rows x (32 + 172 * 4) bits; q: 64 x (32 + 64 * 4) (JSON keys are sorted: bits, .., cols, name)
+  for (const char* key : {"\"weights\":\"int4/row\"", "{\"bits\":46080,", "\"cols\":172,\"name\":\"layers.0.down\"",
+                          "{\"bits\":18432,"})
+    EXPECT_NE(text.find(key), std::string::npos) << key << " in " << text;
+}
+
+TEST_F(Cli, QuantizeBlockRowIsTheLastAxis) {
+  const auto out = dir / "y.f32";
+  ASSERT_EQ(run("quantize --format int4 --block row --in " + in() + " --out " + out.string()).status, 0);
+  std::vector<float> want(x.size());
+  fake_quantize(Format::int4, x, want, {.block = 100});  // a raw .f32 is one row
+  EXPECT_EQ(read(out), want);
 }
 
 TEST_F(Cli, PtqTextShowsBitsPerWeightAndGemm) {
