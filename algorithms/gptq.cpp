@@ -15,14 +15,15 @@
 namespace mxlab::algorithms {
 namespace {
 
-// U with H^-1 = U^T U (torch: cholesky(cholesky_inverse(cholesky(H)), upper=True)).
-Eigen::MatrixXd inverse_cholesky_upper(const Eigen::MatrixXd& h) {
+// U with H^-1 = U^T U (torch: cholesky(cholesky_inverse(cholesky(H)), upper=True)); false if either
+// factorization fails (H not numerically positive definite).
+bool inverse_cholesky_upper(const Eigen::MatrixXd& h, Eigen::MatrixXd& u) {
   const Eigen::LLT<Eigen::MatrixXd> llt(h);
-  if (llt.info() != Eigen::Success) throw std::runtime_error("GPTQ: the damped Hessian is not positive definite");
-  const Eigen::MatrixXd hinv = llt.solve(Eigen::MatrixXd::Identity(h.rows(), h.cols()));
-  const Eigen::LLT<Eigen::MatrixXd> llt_inv(hinv);
-  if (llt_inv.info() != Eigen::Success) throw std::runtime_error("GPTQ: H^-1 is not positive definite");
-  return llt_inv.matrixU();
+  if (llt.info() != Eigen::Success) return false;
+  const Eigen::LLT<Eigen::MatrixXd> llt_inv(llt.solve(Eigen::MatrixXd::Identity(h.rows(), h.cols())));
+  if (llt_inv.info() != Eigen::Success) return false;
+  u = llt_inv.matrixU();
+  return true;
 }
 
 }  // namespace
@@ -83,8 +84,20 @@ GptqResult gptq_quantize(const Matrix& weight, const Eigen::MatrixXd& hessian, c
     W.swap(Wp);
     H.swap(Hp);
   }
-  H.diagonal().array() += opt.percdamp * H.diagonal().mean();
-  const Eigen::MatrixXd Hinv = inverse_cholesky_upper(H);
+  // Dampening lambda = percdamp * mean(diag H); when the Cholesky factorization fails, retry with 10x the
+  // dampening (0.01, 0.1, 1, 10 times the mean diagonal by default) before giving up.
+  const double mean_diag = H.diagonal().mean();
+  Eigen::MatrixXd Hinv;
+  double damp = opt.percdamp;
+  for (int attempt = 0;; ++attempt, damp *= 10) {
+    Eigen::MatrixXd Hd = H;
+    Hd.diagonal().array() += damp * mean_diag;
+    if (inverse_cholesky_upper(Hd, Hinv)) break;
+    if (attempt == 3)
+      throw std::runtime_error("GPTQ: the Hessian is not positive definite even with dampening " + std::to_string(damp) +
+                               " x mean(diag H) (calibration inputs degenerate?)");
+  }
+  res.percdamp = damp;
 
   Eigen::MatrixXd Q(rows, cols);
   std::vector<std::unique_ptr<BlockQuantizer>> current(static_cast<std::size_t>(rows));  // dynamic groups

@@ -21,6 +21,7 @@ struct GptqResult {
   Matrix weight;     // the quantized (fake-quant) weight, out x in
   double loss = 0;   // sum over rows of sum_j (w_j - q_j)^2 / [H^-1]_jj^2 / 2 (the reference's Losses)
   int dead_columns = 0;
+  double percdamp = 0;  // the dampening that made H positive definite (opt.percdamp, or 10x, 100x, 1000x it)
   // The scale of every group the weight was quantized against (BlockQuantizer::scale_bytes): rows x
   // ceil(in / group) groups in input-channel order, row-major; and the nvfp4 tensor scale (1 when unused).
   std::vector<std::uint8_t> scale_bytes;

@@ -35,6 +35,7 @@ class Gptq final : public PtqAlgorithm {
         ctx.scales[id] = WeightScales{quant, lin.out(), lin.in(), quant.block_for(lin.in()),
                                       std::move(r.scale_bytes), r.tensor_scale};
         line << " " << model::kind_name(k) << " loss " << r.loss;
+        if (r.percdamp != opt_.percdamp) line << " (dampening raised to " << r.percdamp << ")";
       }
     };
     for (int l = 0; l < w.config.n_layers; ++l) {

@@ -135,5 +135,18 @@ TEST(Gptq, BadArgumentsThrow) {
   EXPECT_THROW(gptq_quantize(L.w, L.h, model::TensorQuant::parse("none")), std::invalid_argument);
 }
 
+// A Hessian that is not positive definite at the default dampening (eigenvalue -0.05 + 0.01): GPTQ retries
+// with 10x the dampening instead of failing, and reports it; a hopeless one (negative diagonal) still throws.
+TEST(Gptq, RetriesWithMoreDampeningWhenCholeskyFails) {
+  Eigen::MatrixXd h(2, 2);
+  h << 1.0, 1.05, 1.05, 1.0;
+  Matrix w(3, 2);
+  w << 0.5f, -0.25f, 1.0f, 0.75f, -0.5f, 0.125f;
+  const GptqResult r = gptq_quantize(w, h, model::TensorQuant::parse("int8"));
+  EXPECT_DOUBLE_EQ(r.percdamp, 0.1);
+  EXPECT_EQ(r.weight.rows(), 3);
+  EXPECT_THROW(gptq_quantize(w, -Eigen::MatrixXd::Identity(2, 2), model::TensorQuant::parse("int8")), std::runtime_error);
+}
+
 }  // namespace
 }  // namespace mxlab::algorithms
