@@ -62,6 +62,11 @@ class SmoothQuant final : public PtqAlgorithm {
   SmoothQuant(double alpha, bool search) : alpha_(alpha), search_(search) {}
   std::string_view name() const override { return "smoothquant"; }
   void run(PtqContext& ctx) const override {
+    bool acts = false;
+    for (const auto& id : ctx.weights->linear_ids()) acts = acts || ctx.scheme.for_linear(id).input.enabled();
+    if (!acts)
+      ctx.say("  smoothquant: warning: no activation format, so smoothing can only move quantization error into the "
+              "weights (use --acts, or drop smoothquant from the pipeline)");
     const auto act_max = activation_maxima(ctx);
     double alpha = alpha_;
     if (search_) {
