@@ -18,8 +18,8 @@ LayerInputs::LayerInputs(const model::Runtime& rt, std::span<const int> calib, i
 
 void LayerInputs::observe(model::Runtime& rt, model::LinearObserver& observer) const {
   for (const Matrix& x : x_) {
-    if (layer_ == n_layers_) {
-      (void)rt.head(x, &observer);
+    if (layer_ == n_layers_) {  // the classifier's input; its output (vocab wide) is not needed
+      observer.observe({-1, LinearKind::classifier}, model::rms_norm(x, rt.weights().rms_final, rt.config().norm_eps));
       continue;
     }
     Matrix y = x;

@@ -38,10 +38,7 @@ ExactScale decode_scale(ScaleType s, const std::uint8_t* bytes) {
   throw std::invalid_argument("decode_scale: unknown scale type");
 }
 
-int format_elem_lsb(const FormatTraits& t) {
-  const ElemSpec& e = t.element();
-  return e.is_int ? -t.frac_bits : e.emin - e.mbits;
-}
+int format_elem_lsb(const FormatTraits& t) { return t.element().is_int ? -t.frac_bits : elem_lsb(t.elem); }
 
 BlockOperand block_operand(const FormatTraits& t, const std::uint8_t* scale_bytes, std::span<const std::uint8_t> codes) {
   return {t.elem, format_elem_lsb(t), t.scale, scale_bytes, codes};
