@@ -1,4 +1,4 @@
-// Fused accumulate-and-round (mirrors rtl/sv/mxlab_fp_acc_add.sv step for step).
+// Fused accumulate-and-round: the reference definition rtl/sv/mxlab_fp_acc_add.sv implements (same result, other steps).
 #include "formats/accumulate.hpp"
 
 #include <algorithm>

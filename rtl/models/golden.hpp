@@ -10,7 +10,7 @@
 
 namespace mxlab::rtl {
 
-// A block pair that owns its codes, plus the model's expected accumulator output and flags.
+// A block pair that owns its codes, plus the expected accumulator output and flags (rtl/models/oracle_reference.hpp).
 struct BlockVector {
   Elem ea = Elem::e2m1, eb = Elem::e2m1;
   bool clear = false;
@@ -29,15 +29,14 @@ struct StimulusSpec {
 };
 
 // Seeded random block pairs: element codes uniform, scales mostly near 2^0 (E8M0 127 +- 24, UE4M3 0x30..0x48),
-// sometimes uniform over all codes (NaN included), element codes sometimes forced to zero or max magnitude.
+// sometimes uniform over all codes (NaN included), element codes sometimes forced to zero or max magnitude, and in
+// some blocks with the don't-care bits above each code's `bits` set (the ports use the low bits only).
 std::vector<BlockVector> random_blocks(const StimulusSpec& s, std::size_t count, std::uint64_t seed);
 // Adversarial pairs for one element pair: all-zero, all-max (both signs), NaN scales, extreme scales (overflow,
 // subnormal and underflow results), exact cancellation, one large plus many small (sticky), alternating signs.
 std::vector<BlockVector> adversarial_blocks(const StimulusSpec& s, Elem ea, Elem eb);
 // The adversarial pairs of every element pair (ea in s.elems_a, eb in s.elems_b), in that order.
 std::vector<BlockVector> adversarial_blocks(const StimulusSpec& s);
-// Fills acc/flags of each vector by running the model over the sequence in order.
-void run_model(std::vector<BlockVector>& v, ScaleType scale, const AccFormat& f = {});
 
 // Golden line (TestFloat style, all hex, space separated): ea eb clear xa xb A B acc flags, where A and B are the
 // N-lane code buses written as one hex number, lane N-1 first (so `$fscanf("%h")` loads the SV port directly).

@@ -1,6 +1,10 @@
 // Block dot-product unit: acc <- RNE(acc + X_A X_B sum_i A_i B_i) per block pair (OCP MX v1.0 6.1 Dot, 6.2
-// DotGeneral with an FP32 accumulator). Exact products and exact block sum, scale applied by exponent add.
-// Three stages (input register | decode+multiply, block sum+scale | accumulate), valid/ready, one block pair per cycle.
+// DotGeneral with an FP32 accumulator). Exact products and exact block sum, scale applied by exponent add, one
+// rounding per block (formats/accumulate.hpp). One block pair per cycle, valid/ready; in_ready is a credit check on a
+// register (mxlab_out_fifo), so no combinational path runs from out_ready to in_ready.
+// Pipeline (never stalls): input register | lane products | adder tree | sign-magnitude x scale significands |
+// normalize | accumulator loop (mxlab_fp_acc_add) | output FIFO (mxlab_out_fifo). DEPTH (1..4) registers sit between
+// the input register and the accumulator (depth_cuts); latency DEPTH + 3 cycles.
 // SCALE (ScaleType of formats/format.hpp): SCALE_E8M0 (MX, 0xFF NaN) or SCALE_UE4M3 (NVFP4, 0x7F NaN, may be 0).
 module mxlab_block_dot #(
     parameter integer N = 32,
@@ -8,7 +12,8 @@ module mxlab_block_dot #(
     parameter integer ELEM_B = 4,
     parameter integer SCALE = mxlab_formats_pkg::SCALE_E8M0,
     parameter integer ACC_E = 8,   // accumulator: IEEE-style binary format, FP32 by default
-    parameter integer ACC_M = 23
+    parameter integer ACC_M = 23,
+    parameter integer DEPTH = 1    // pipeline registers between the input register and the accumulator
 ) (
     input  logic               clk,
     input  logic               rst_n,
@@ -27,117 +32,59 @@ module mxlab_block_dot #(
     output logic [4:0]         out_flags  // {invalid, nan_in, overflow, underflow, inexact} of this block
 );
   localparam integer XW = 13;
-  localparam integer SIGW_A = mxlab_formats_pkg::elem_sig_w(ELEM_A);
-  localparam integer SIGW_B = mxlab_formats_pkg::elem_sig_w(ELEM_B);
-  localparam integer SHW_A = (mxlab_formats_pkg::elem_sh_max(ELEM_A) < 2) ? 1 : $clog2(mxlab_formats_pkg::elem_sh_max(ELEM_A) + 1);
-  localparam integer SHW_B = (mxlab_formats_pkg::elem_sh_max(ELEM_B) < 2) ? 1 : $clog2(mxlab_formats_pkg::elem_sh_max(ELEM_B) + 1);
   localparam integer PW = mxlab_formats_pkg::elem_mag_w(ELEM_A) + mxlab_formats_pkg::elem_mag_w(ELEM_B);
-  localparam integer SUM_W = PW + $clog2(N) + 1;  // signed exact block sum
+  localparam integer L = $clog2(N);            // adder tree levels
+  localparam integer SUM_W = PW + L + 1;       // signed exact block sum
   localparam integer SE = (SCALE == mxlab_formats_pkg::SCALE_E8M0) ? mxlab_formats_pkg::ELEM_E8M0 : mxlab_formats_pkg::ELEM_UE4M3;
-  localparam integer SSIG_W = (SCALE == mxlab_formats_pkg::SCALE_E8M0) ? 1 : 8;  // product of the two scale significands
+  localparam integer SSIG_W = (SCALE == mxlab_formats_pkg::SCALE_E8M0) ? 1 : 8;  // product of the scale significands
   localparam integer MAG_W = SUM_W - 1 + SSIG_W;
   localparam integer LSB_SUM = mxlab_formats_pkg::elem_lsb(ELEM_A) + mxlab_formats_pkg::elem_lsb(ELEM_B)
                                + 2 * mxlab_formats_pkg::elem_lsb(SE);
+  localparam integer BIAS = (1 << (ACC_E - 1)) - 1;
+  localparam integer W_ACC = (MAG_W > ACC_M + 1) ? MAG_W : ACC_M + 1;  // the accumulator adder's significand width
+  localparam integer XL = ((ACC_E > $clog2(W_ACC + 3)) ? ACC_E : $clog2(W_ACC + 3)) + 2;  // its exponent width
+  localparam integer B_EMIN = -(W_ACC + 2), B_EMAX = 1 << ACC_E;  // b_e clamp (mxlab_fp_acc_add)
+  localparam integer SBW = 6 + SSIG_W + XW;   // side band through the tree: clear, lane flags, scale
+  localparam integer LZW = $clog2(MAG_W + 1);
 
-  // Narrow path: both element types fixed, at most 4 bits wide, without special values (FP4/INT4/INT2).
-  localparam integer NARROW = (ELEM_A != mxlab_formats_pkg::ELEM_ANY && ELEM_B != mxlab_formats_pkg::ELEM_ANY
-                               && mxlab_formats_pkg::elem_bits(ELEM_A) <= 4 && mxlab_formats_pkg::elem_bits(ELEM_B) <= 4
-                               && mxlab_formats_pkg::elem_specials(ELEM_A) == 0
-                               && mxlab_formats_pkg::elem_specials(ELEM_B) == 0) ? 1 : 0;
-  // exact value of a code (low elem_bits bits used) of a fixed type without specials, in units of 2^elem_lsb;
-  // the same decode as mxlab_elem_decode_fixed: INT two's complement, FP sig = {E != 0, M}, sh = max(E, 1) - 1
-  function automatic integer elem_val(input integer e, input integer code);
-    integer nb, eb, mb, c, ef, mf;
-    nb = mxlab_formats_pkg::elem_bits(e);
-    eb = mxlab_formats_pkg::elem_ebits(e);
-    mb = mxlab_formats_pkg::elem_mbits(e);
-    c = code % (1 << nb);
-    if (mxlab_formats_pkg::elem_is_int(e) != 0) begin
-      elem_val = (c >= (1 << (nb - 1))) ? c - (1 << nb) : c;
-    end else begin
-      ef = (c / (1 << mb)) % (1 << eb);
-      mf = c % (1 << mb);
-      elem_val = (ef != 0) ? (((1 << mb) + mf) * (1 << (ef - 1))) : mf;
-      if (mxlab_formats_pkg::elem_is_signed(e) != 0 && c >= (1 << (nb - 1))) elem_val = -elem_val;
-    end
+  // Stage boundaries 0..L+2 (0: lane products, l: tree level l, L+1: scaled sum, L+2: normalized): which hold a
+  // register. DEPTH 1: before the accumulator only; 2: + mid tree; 3: + after the scale; 4: + after the products.
+  function automatic integer depth_cuts(input integer depth);
+    depth_cuts = 1 << (L + 2);
+    if (depth >= 2) depth_cuts = depth_cuts | (1 << ((L + 1) / 2));
+    if (depth >= 3) depth_cuts = depth_cuts | (1 << (L + 1));
+    if (depth >= 4) depth_cuts = depth_cuts | 1;
   endfunction
-  localparam integer LUT_W = (NARROW != 0) ? SUM_W : 1;  // keeps the unused table small in wide instances
-  // product table, entry {a[3:0], b[3:0]}: SUM_W-bit two's complement A*B (dummy argument for old tools)
-  function automatic logic [256*LUT_W-1:0] prod_lut(input integer dummy);
-    integer k;
-    prod_lut = '0;
-    for (k = 0; k < 256 + 0 * dummy; k = k + 1) begin
-      prod_lut[k*LUT_W+:LUT_W] = LUT_W'(elem_val(ELEM_A, k / 16) * elem_val(ELEM_B, k % 16));
-    end
+  localparam integer CUTS = depth_cuts(DEPTH);
+  function automatic integer n_cuts(input integer cuts);
+    n_cuts = 0;
+    for (integer k = 0; k <= L + 2; k = k + 1) n_cuts = n_cuts + ((cuts >> k) & 1);
   endfunction
+  // adder tree level l: ceil(N / 2^l) signed sums of PW + 1 + l bits, all levels in one flat bus
+  function automatic integer lvl_n(input integer l);
+    lvl_n = (N + (1 << l) - 1) >> l;
+  endfunction
+  function automatic integer lvl_off(input integer l);
+    lvl_off = 0;
+    for (integer j = 0; j < l; j = j + 1) lvl_off = lvl_off + lvl_n(j) * (PW + 1 + j);
+  endfunction
+  localparam integer TB = lvl_off(L + 1), OFF_SUM = lvl_off(L);
 
-  logic adv;  // the whole pipeline moves when the output register is free
-  assign adv = !out_valid || out_ready;
-  assign in_ready = adv;
-
-  // ---- stage 1: input register (codes, types, scales); decode and exact products are combinational after it,
-  // so a simulator evaluates them once per clock edge rather than on every input change.
+  // ---- input register (codes, types, scales)
   logic v1, c1;
   logic [mxlab_formats_pkg::ELEM_SEL_W-1:0] sel_a1, sel_b1;
   logic [N*8-1:0] a1, b1;
   logic [7:0] xa1, xb1;
-  always_ff @(posedge clk or negedge rst_n) begin
-    if (!rst_n) v1 <= 1'b0;
-    else if (adv) v1 <= in_valid;
-  end
-  always_ff @(posedge clk) begin
-    if (adv) begin
-      c1 <= in_clear;
-      sel_a1 <= in_sel_a;
-      sel_b1 <= in_sel_b;
-      a1 <= in_a;
-      b1 <= in_b;
-      xa1 <= in_xa;
-      xb1 <= in_xb;
-    end
-  end
+  mxlab_pipe_reg #(.W(1 + 2 * mxlab_formats_pkg::ELEM_SEL_W + 16 * N + 16)) u_in (
+      .clk, .rst_n, .v_in(in_valid && in_ready), .d({in_clear, in_sel_a, in_sel_b, in_a, in_b, in_xa, in_xb}),
+      .v_out(v1), .q({c1, sel_a1, sel_b1, a1, b1, xa1, xb1}));
 
-  // decode, exact products sig_a sig_b 2^(sh_a + sh_b), special-value lanes
+  // ---- lane products (exact, signed, in units of 2^(lsb_a + lsb_b)) and special-value lanes
   logic [N-1:0] l_nan, l_zinf, l_pinf, l_ninf;
-  logic signed [SUM_W-1:0] l_prod[N];  // lane i: signed exact product
-  genvar i;
-  generate
-    if (NARROW != 0) begin : g_narrow
-      // both element types fixed, at most 4 bits, no special values: one table lookup per lane,
-      // (a code, b code) -> signed exact product in units of 2^(lsb_a + lsb_b)
-      localparam logic [256*LUT_W-1:0] PLUT = prod_lut(ELEM_A);
-      /* verilator lint_off UNUSEDSIGNAL */
-      logic unused_n;
-      /* verilator lint_on UNUSEDSIGNAL */
-      assign unused_n = ^{sel_a1, sel_b1, a1, b1};
-      assign l_nan = '0;
-      assign l_zinf = '0;
-      assign l_pinf = '0;
-      assign l_ninf = '0;
-      for (i = 0; i < N; i = i + 1) begin : g_lane
-        assign l_prod[i] = PLUT[32'({a1[i*8+:4], b1[i*8+:4]}) * SUM_W +: SUM_W];
-      end
-    end else begin : g_wide
-      for (i = 0; i < N; i = i + 1) begin : g_lane
-        logic an, ai, ag, bn, bi, bg;
-        logic [SIGW_A-1:0] as;
-        logic [SIGW_B-1:0] bs;
-        logic [SHW_A-1:0] ah;
-        logic [SHW_B-1:0] bh;
-        logic [PW-1:0] mag;
-        mxlab_elem_decode #(.ELEM(ELEM_A)) u_a (.code(a1[i*8+:8]), .sel(sel_a1), .nan(an), .inf(ai), .neg(ag), .sig(as), .sh(ah));
-        mxlab_elem_decode #(.ELEM(ELEM_B)) u_b (.code(b1[i*8+:8]), .sel(sel_b1), .nan(bn), .inf(bi), .neg(bg), .sig(bs), .sh(bh));
-        always_comb begin
-          mag = (PW'(as) * PW'(bs)) << (PW'(ah) + PW'(bh));
-          l_prod[i] = (ag != bg) ? -(SUM_W'(mag)) : SUM_W'(mag);
-          l_nan[i] = an || bn;
-          l_zinf[i] = (ai && bs == '0) || (bi && as == '0);
-          l_pinf[i] = (ai || bi) && !l_zinf[i] && (ag == bg);
-          l_ninf[i] = (ai || bi) && !l_zinf[i] && (ag != bg);
-        end
-      end
-    end
-  endgenerate
+  logic [N*(PW+1)-1:0] l_prod;
+  mxlab_block_dot_lanes #(.N(N), .ELEM_A(ELEM_A), .ELEM_B(ELEM_B), .PW(PW)) u_lanes (
+      .sel_a(sel_a1), .sel_b(sel_b1), .a(a1), .b(b1), .prod(l_prod), .nan(l_nan), .zinf(l_zinf), .pinf(l_pinf),
+      .ninf(l_ninf));
   // scales: E8M0 2^(x-127) (OCP MX v1.0 5.4) or UE4M3 sig 2^(sh - 9)
   logic sa_nan, sb_nan;
   /* verilator lint_off UNUSEDSIGNAL */
@@ -146,65 +93,118 @@ module mxlab_block_dot #(
   logic [7:0] sa_sig, sb_sig, sa_sh, sb_sh;
   mxlab_elem_decode_fixed #(.ELEM(SE)) u_sa (.code(xa1), .nan(sa_nan), .inf(sa_inf), .neg(sa_neg), .sig(sa_sig), .sh(sa_sh));
   mxlab_elem_decode_fixed #(.ELEM(SE)) u_sb (.code(xb1), .nan(sb_nan), .inf(sb_inf), .neg(sb_neg), .sig(sb_sig), .sh(sb_sh));
+  // (narrowing is done by part-selects: Yosys 0.23 keeps the operand width of a narrowing N'(x) inside a
+  // concatenation or a conditional)
+  logic [SSIG_W-1:0] ssig;  // UE4M3 significands are 4 bits: their product fits 8
+  logic [SBW-1:0] sb0;
+  assign ssig = sa_sig[SSIG_W-1:0] * sb_sig[SSIG_W-1:0];
+  assign sb0 = {c1, (|l_nan) || sa_nan || sb_nan, |l_zinf, |l_pinf, |l_ninf, (sa_sig == 8'd0) || (sb_sig == 8'd0),
+                ssig, XW'({1'b0, sa_sh}) + XW'({1'b0, sb_sh}) + XW'(LSB_SUM)};
 
-  logic nan1, zinf1, pinf1, ninf1, szero1;
-  logic [SSIG_W-1:0] ssig1;
-  logic signed [XW-1:0] sexp1;
-  always_comb begin
-    nan1 = (|l_nan) || sa_nan || sb_nan;
-    zinf1 = |l_zinf;
-    pinf1 = |l_pinf;
-    ninf1 = |l_ninf;
-    szero1 = (sa_sig == 8'd0) || (sb_sig == 8'd0);
-    ssig1 = SSIG_W'(16'(sa_sig) * 16'(sb_sig));
-    sexp1 = XW'({1'b0, sa_sh}) + XW'({1'b0, sb_sh}) + XW'(LSB_SUM);
-  end
-
-  // ---- stage 2: exact block sum, sign-magnitude, times the scale significands
-  logic signed [SUM_W-1:0] sum;
-  logic [SUM_W-1:0] sum_abs;
-  always_comb begin
-    sum = '0;
-    for (integer k = 0; k < N; k = k + 1) sum = sum + l_prod[k];
-    sum_abs = sum[SUM_W-1] ? -sum : sum;
-  end
-  logic v2, c2, nan2, inv2, inf2, neg2;
-  logic [MAG_W-1:0] mag2;
-  logic signed [XW-1:0] exp2;
-  always_ff @(posedge clk or negedge rst_n) begin
-    if (!rst_n) v2 <= 1'b0;
-    else if (adv) v2 <= v1;
-  end
-  always_ff @(posedge clk) begin
-    if (adv) begin
-      c2 <= c1;
-      // NaN: a NaN input (nan_in), else 0 x Inf, +Inf + -Inf, Inf x zero scale (invalid)
-      nan2 <= nan1 || zinf1 || (pinf1 && ninf1) || ((pinf1 || ninf1) && szero1);
-      inv2 <= !nan1;
-      inf2 <= pinf1 || ninf1;
-      neg2 <= (pinf1 || ninf1) ? ninf1 : sum[SUM_W-1];
-      mag2 <= MAG_W'(sum_abs) * MAG_W'(ssig1);
-      exp2 <= sexp1;
-    end
-  end
-
-  // ---- stage 3: accumulate with one rounding; the output register is the accumulator
-  logic [ACC_E+ACC_M:0] acc_next;
-  logic [4:0] flags_next;
-  mxlab_fp_acc_add #(.E(ACC_E), .M(ACC_M), .MAG_W(MAG_W), .XW(XW)) u_acc (
-      .acc(c2 ? '0 : out_acc), .b_nan(nan2), .b_invalid(inv2), .b_inf(inf2), .b_neg(neg2), .b_mag(mag2),
-      .b_exp(exp2), .res(acc_next), .flags(flags_next));
-  always_ff @(posedge clk or negedge rst_n) begin
-    if (!rst_n) begin
-      out_valid <= 1'b0;
-      out_acc <= '0;
-      out_flags <= '0;
-    end else if (adv) begin
-      out_valid <= v2;
-      if (v2) begin
-        out_acc <= acc_next;
-        out_flags <= flags_next;
+  // ---- adder tree: level 0 the products, level l the pairwise sums of level l - 1, a register where CUTS says
+  logic [TB-1:0] t_d /*verilator split_var*/, t_q /*verilator split_var*/;
+  logic [(L+1)*SBW-1:0] s_q /*verilator split_var*/;
+  logic [L:0] tv_q /*verilator split_var*/;
+  assign t_d[N*(PW+1)-1:0] = l_prod;
+  genvar l, k;
+  generate
+    for (l = 1; l <= L; l = l + 1) begin : g_lvl
+      for (k = 0; k < lvl_n(l); k = k + 1) begin : g_sum
+        localparam integer WI = PW + l, WO = PW + 1 + l, OI = lvl_off(l - 1), OO = lvl_off(l) + k * WO;
+        logic signed [WI-1:0] x0, x1;
+        assign x0 = t_q[OI+2*k*WI+:WI];
+        if (2 * k + 1 < lvl_n(l - 1)) begin : g_pair
+          assign x1 = t_q[OI+(2*k+1)*WI+:WI];
+        end else begin : g_odd
+          assign x1 = '0;
+        end
+        assign t_d[OO+:WO] = WO'(x0) + WO'(x1);
       end
     end
+    for (l = 0; l <= L; l = l + 1) begin : g_cut
+      localparam integer O = lvl_off(l), WL = lvl_n(l) * (PW + 1 + l);
+      logic v_i;
+      logic [SBW-1:0] s_i;
+      if (l == 0) begin : g_first
+        assign v_i = v1;
+        assign s_i = sb0;
+      end else begin : g_next
+        assign v_i = tv_q[l-1];
+        assign s_i = s_q[(l-1)*SBW+:SBW];
+      end
+      mxlab_pipe_reg #(.W(WL + SBW), .EN((CUTS >> l) & 1)) u_r (
+          .clk, .rst_n, .v_in(v_i), .d({t_d[O+:WL], s_i}), .v_out(tv_q[l]), .q({t_q[O+:WL], s_q[l*SBW+:SBW]}));
+    end
+  endgenerate
+
+  // ---- sign-magnitude block sum times the scale significands; NaN: a NaN input (nan_in), else 0 x Inf,
+  // +Inf + -Inf, Inf x zero scale (invalid)
+  logic signed [SUM_W-1:0] sum;
+  logic c2, nan_in2, zinf2, pinf2, ninf2, szero2;
+  logic [SSIG_W-1:0] ssig2;
+  logic signed [XW-1:0] exp2;
+  assign sum = t_q[OFF_SUM+:SUM_W];
+  assign {c2, nan_in2, zinf2, pinf2, ninf2, szero2, ssig2, exp2} = s_q[L*SBW+:SBW];
+  logic [SUM_W-1:0] sum_abs;
+  assign sum_abs = sum[SUM_W-1] ? -sum : sum;
+  logic v3, c3, nan3, inv3, inf3, neg3;
+  logic [MAG_W-1:0] mag3;
+  logic signed [XW-1:0] exp3;
+  mxlab_pipe_reg #(.W(5 + MAG_W + XW), .EN((CUTS >> (L + 1)) & 1)) u_scaled (
+      .clk, .rst_n, .v_in(tv_q[L]),
+      .d({c2, nan_in2 || zinf2 || (pinf2 && ninf2) || ((pinf2 || ninf2) && szero2), !nan_in2, pinf2 || ninf2,
+          (pinf2 || ninf2) ? ninf2 : sum[SUM_W-1], MAG_W'(sum_abs) * MAG_W'(ssig2), exp2}),
+      .v_out(v3), .q({c3, nan3, inv3, inf3, neg3, mag3, exp3}));
+
+  // ---- normalize the block value: msb at bit MAG_W-1, b_e its biased exponent (clamped; B_EMIN for zero)
+  logic [LZW-1:0] lz3;
+  logic signed [XW-1:0] e3;
+  /* verilator lint_off UNUSEDSIGNAL */
+  logic signed [XW-1:0] e3c;  // clamped into XL bits
+  /* verilator lint_on UNUSEDSIGNAL */
+  mxlab_lzc #(.W(MAG_W)) u_lzc (.x(mag3), .lz(lz3));
+  assign e3 = exp3 + XW'(MAG_W - 1 + BIAS) - XW'(lz3);
+  assign e3c = (mag3 == '0 || e3 < XW'(B_EMIN)) ? XW'(B_EMIN) : (e3 > XW'(B_EMAX)) ? XW'(B_EMAX) : e3;
+  logic v4, c4, nan4, inv4, inf4, neg4;
+  logic signed [XL-1:0] e4;
+  logic [MAG_W-1:0] sig4;
+  mxlab_pipe_reg #(.W(5 + XL + MAG_W), .EN((CUTS >> (L + 2)) & 1)) u_norm (
+      .clk, .rst_n, .v_in(v3),
+      .d({c3, nan3, inv3, inf3, neg3, e3c[XL-1:0], mag3 << lz3}),
+      .v_out(v4), .q({c4, nan4, inv4, inf4, neg4, e4, sig4}));
+
+  // ---- accumulator loop: the register holds the unpacked accumulator (mxlab_fp_acc_add)
+  localparam logic signed [XL-1:0] E_ONE = 1;  // the exponent of zero and of the subnormals
+  logic vl, acc_nan, acc_inf, acc_neg, r_nan, r_inf, r_neg;
+  logic signed [XL-1:0] acc_e, r_e;
+  logic [ACC_M:0] acc_sig, r_sig;
+  logic [4:0] flags_l, r_flags;
+  mxlab_fp_acc_add #(.E(ACC_E), .M(ACC_M), .BW(MAG_W), .XW(XL)) u_acc (
+      .a_nan(acc_nan && !c4), .a_inf(acc_inf && !c4), .a_neg(acc_neg && !c4), .a_e(c4 ? E_ONE : acc_e),
+      .a_sig(c4 ? '0 : acc_sig), .b_nan(nan4), .b_invalid(inv4), .b_inf(inf4), .b_neg(neg4), .b_e(e4), .b_sig(sig4),
+      .r_nan, .r_inf, .r_neg, .r_e, .r_sig, .flags(r_flags));
+  always_ff @(posedge clk or negedge rst_n) begin
+    if (!rst_n) begin
+      vl <= 1'b0;
+      {acc_nan, acc_inf, acc_neg, acc_e, acc_sig, flags_l} <= {3'b000, E_ONE, {(ACC_M + 1) {1'b0}}, 5'b00000};
+    end else begin
+      vl <= v4;
+      if (v4) {acc_nan, acc_inf, acc_neg, acc_e, acc_sig, flags_l} <= {r_nan, r_inf, r_neg, r_e, r_sig, r_flags};
+    end
   end
+
+  // ---- pack (canonical NaN, +-Inf, an overflow: a finite exponent >= all ones, normal / subnormal) into the
+  // output FIFO
+  localparam logic [ACC_E-1:0] EONES = {ACC_E{1'b1}};
+  logic ovf_l;
+  logic [ACC_E+ACC_M:0] packed_l;
+  always_comb begin
+    ovf_l = !acc_nan && !acc_inf && acc_e >= XL'((1 << ACC_E) - 1);
+    if (acc_nan) packed_l = {1'b0, EONES, 1'b1, {(ACC_M - 1) {1'b0}}};
+    else if (acc_inf || ovf_l) packed_l = {acc_neg, EONES, {ACC_M{1'b0}}};
+    else packed_l = {acc_neg, acc_sig[ACC_M] ? acc_e[ACC_E-1:0] : {ACC_E{1'b0}}, acc_sig[ACC_M-1:0]};
+  end
+  mxlab_out_fifo #(.W(ACC_E + ACC_M + 6), .LAT(n_cuts(CUTS) + 2)) u_out (
+      .clk, .rst_n, .in_valid, .in_ready, .push(vl), .push_data({packed_l, ovf_l ? 5'b00101 : flags_l}), .out_valid,
+      .out_ready, .out_data({out_acc, out_flags}));
 endmodule

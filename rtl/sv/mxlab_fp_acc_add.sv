@@ -1,146 +1,141 @@
-// Fused accumulate: res = RNE(acc + (-1)^b_neg * b_mag * 2^b_exp), one rounding (mirrors rtl/models/fp_acc.cpp).
-// Both operands are normalized to W-bit significands, the smaller is aligned with a jammed sticky bit, three
-// extra bits (guard, round, sticky) make the single round-half-to-even exact (IEEE 754-2019 4.3.1 roundTiesToEven).
-// Flags {invalid, nan_in, overflow, underflow, inexact}; an exact zero result is +0.
+// The accumulator loop: r = RNE(a + b), one rounding (IEEE 754-2019 4.3.1 roundTiesToEven), the arithmetic of
+// formats/accumulate.hpp acc_add. Built for a short loop: a (the accumulator) arrives unpacked as the previous cycle
+// left it and b pre-normalized outside the loop (mxlab_block_dot), and the add takes two paths side by side (the
+// classic far/near split): far (an effective addition, or exponents 2 or more apart): align with a jammed sticky
+// bit, add, shift by at most 2; near (an effective subtraction with exponents at most 1 apart): no alignment,
+// subtract, count leading zeros, normalize. One rounding after either.
+// Unpacked form: value = (-1)^neg * sig * 2^(e - BIAS - M), e the biased exponent of bit M, e >= 1; sig[M] = 0
+// only for zero and subnormals (e = 1). b: value = (-1)^b_neg * b_sig * 2^(b_e - BIAS - (BW - 1)), b_sig with its
+// msb set, b_e clamped into [-(max(BW, M + 1) + 2), 2^E] (which changes no result); a zero b has the lowest b_e.
+// Overflow is left to the reader, off the loop: a finite result (neither r_nan nor r_inf) with r_e >= 2^E - 1 is
+// +-Inf with flags overflow | inexact, and an a in that state is taken as +-Inf.
+// Flags {invalid, nan_in, 0, underflow (tiny before rounding and inexact), inexact}; an exact zero is +0.
 module mxlab_fp_acc_add #(
-    parameter integer E = 8,       // accumulator exponent bits
-    parameter integer M = 23,      // accumulator mantissa bits
-    parameter integer MAG_W = 40,  // block magnitude width
-    parameter integer XW = 13      // signed exponent width
+    parameter integer E = 8,    // accumulator exponent bits
+    parameter integer M = 23,   // accumulator mantissa bits
+    parameter integer BW = 24,  // width of b's significand
+    parameter integer XW = 11   // signed exponent width: holds [-(max(BW, M + 1) + 2), 2^E + 3]
 ) (
-    input  logic                 [E+M:0]     acc,
-    input  logic                             b_nan,
-    input  logic                             b_invalid,  // b's NaN was created (0 x Inf, Inf - Inf)
-    input  logic                             b_inf,
-    input  logic                             b_neg,
-    input  logic                 [MAG_W-1:0] b_mag,
-    input  logic signed          [XW-1:0]    b_exp,
-    output logic                 [E+M:0]     res,
-    output logic                 [4:0]       flags
+    input  logic                 a_nan,
+    input  logic                 a_inf,
+    input  logic                 a_neg,
+    input  logic signed [XW-1:0] a_e,
+    input  logic        [M:0]    a_sig,
+    input  logic                 b_nan,
+    input  logic                 b_invalid,  // b's NaN was created (0 x Inf, Inf - Inf)
+    input  logic                 b_inf,
+    input  logic                 b_neg,
+    input  logic signed [XW-1:0] b_e,
+    input  logic        [BW-1:0] b_sig,
+    output logic                 r_nan,
+    output logic                 r_inf,
+    output logic                 r_neg,
+    output logic signed [XW-1:0] r_e,
+    output logic        [M:0]    r_sig,
+    output logic        [4:0]    flags
 );
-  localparam integer W = (MAG_W > M + 1) ? MAG_W : M + 1;
-  localparam integer RW = W + 4;
-  localparam integer BIAS = (1 << (E - 1)) - 1;
-  localparam integer EMIN = 1 - BIAS;
-  localparam logic [E-1:0] EONES = {E{1'b1}};
-  localparam logic [E+M:0] QNAN = {1'b0, EONES, 1'b1, {(M - 1) {1'b0}}};
-  localparam logic [E+M:0] INF = {1'b0, EONES, {M{1'b0}}};
+  localparam integer W = (BW > M + 1) ? BW : M + 1;  // common significand width
+  localparam integer FW = W + 4;                     // frame: carry, W bits, guard, round, sticky
+  localparam integer LW = $clog2(FW + 1);
+  localparam logic signed [XW-1:0] EONES = XW'((1 << E) - 1);
 
-  localparam integer LW = $clog2(W);
-  localparam integer LR = $clog2(RW);
-  // index of the top set bit (0 for x = 0): binary-search leading-one detector, log2 steps
-  function automatic logic signed [XW-1:0] msb_w(input logic [W-1:0] x);
-    logic [W-1:0] v;
-    v = x;
-    msb_w = '0;
-    for (integer k = LW - 1; k >= 0; k = k - 1) begin
-      if ((v >> (1 << k)) != '0) begin
-        v = v >> (1 << k);
-        msb_w = msb_w + XW'(1 << k);
-      end
-    end
-  endfunction
-  function automatic logic signed [XW-1:0] msb_r(input logic [RW-1:0] x);
-    logic [RW-1:0] v;
-    v = x;
-    msb_r = '0;
-    for (integer k = LR - 1; k >= 0; k = k - 1) begin
-      if ((v >> (1 << k)) != '0) begin
-        v = v >> (1 << k);
-        msb_r = msb_r + XW'(1 << k);
-      end
-    end
-  endfunction
+  logic a_ovf, a_ge, x_neg, y_neg, sub, near, f_neg, n_neg, neg, zero, guard, sticky, up, carry;
+  logic signed [XW-1:0] d_ab, d_ba, d, ex, f_sh, n_sh, sh, e_n, e_c;
+  logic [W-1:0] an, bn, x, y;
+  logic [W+2:0] x3, y3f, y3, yn;
+  logic [FW-1:0] f_add, f_s1, f_s2, f_r, n_s1, n_s2, n_r, f_rn, n_rn, rn;
+  logic [LW-1:0] n_lz;
+  logic [M:0] sig, sig_inc;
+  // leading zeros of the near result, stopped at ex by a marker bit: n_sh = min(lz, ex) keeps the exponent >= 1
+  logic [FW-1:0] n_stop;
+  mxlab_lzc #(.W(FW)) u_lzc (.x(n_r | n_stop), .lz(n_lz));
 
-  logic a_neg, a_nan, a_inf, a_z, b_z, b_larger, p_neg, q_neg, q_z, guard, sticky, up, normal;
-  logic [E-1:0] ae;
-  logic [M-1:0] am;
-  logic [W-1:0] a_sig, b_sig, a_n, b_n, p_n, q_n;
-  logic signed [XW-1:0] a_exp, a_e, b_e, p_e, q_e, d, base, e_r, e_b, s, e_fin, field;
-  logic [W+2:0] p3, q3, q_full;
-  logic [RW-1:0] r, q;
+  // {s, 000} >> d with the shifted-out bits jammed into bit 0
+  function automatic logic [W+2:0] align(input logic [W-1:0] s, input logic signed [XW-1:0] dd);
+    logic [W+2:0] s3;
+    s3 = {s, 3'b000};
+    if (dd >= XW'(W + 3)) align = (W + 3)'(s != '0);
+    else align = (s3 >> dd) | (W + 3)'((s3 & ~({(W + 3) {1'b1}} << dd)) != '0);
+  endfunction
 
   always_comb begin
-    a_neg = acc[E+M];
-    ae = acc[E+M-1:M];
-    am = acc[M-1:0];
-    a_nan = (ae == EONES) && (am != '0);
-    a_inf = (ae == EONES) && (am == '0);
-    // unpack and normalize both operands: value = n * 2^(e - (W-1)), n[W-1] = 1
-    a_sig = W'({ae != '0, am});
-    a_exp = ((ae == '0) ? XW'(1) : XW'(ae)) - XW'(BIAS + M);
-    a_z = a_sig == '0;
-    a_n = a_sig << (XW'(W - 1) - msb_w(a_sig));
-    a_e = a_exp + msb_w(a_sig);
-    b_sig = W'(b_mag);
-    b_z = b_sig == '0;
-    b_n = b_sig << (XW'(W - 1) - msb_w(b_sig));
-    b_e = b_exp + msb_w(b_sig);
-    // P = larger magnitude, Q aligned to it with the shifted-out bits jammed into the sticky bit
-    b_larger = a_z || (!b_z && (b_e > a_e || (b_e == a_e && b_n > a_n)));
-    p_n = b_larger ? b_n : a_n;
-    q_n = b_larger ? a_n : b_n;
-    p_e = b_larger ? b_e : a_e;
-    q_e = b_larger ? a_e : b_e;
-    p_neg = b_larger ? b_neg : a_neg;
-    q_neg = b_larger ? a_neg : b_neg;
-    q_z = b_larger ? a_z : b_z;
-    d = p_e - q_e;
-    p3 = {p_n, 3'b000};
-    q_full = {q_n, 3'b000};
-    if (q_z) q3 = '0;
-    else if (d >= XW'(W + 3)) q3 = (W + 3)'(1);
-    else q3 = (q_full >> d) | (W + 3)'((q_full & ~({(W + 3) {1'b1}} << d)) != '0);
-    r = (p_neg != q_neg) ? RW'(p3) - RW'(q3) : RW'(p3) + RW'(q3);
-    // round once: result LSB at exponent max(e_r, EMIN) - M
-    base = p_e - XW'(W + 2);
-    e_r = base + msb_r(r);
-    e_b = (e_r > XW'(EMIN)) ? e_r : XW'(EMIN);
-    s = e_b - XW'(M) - base;
-    guard = 1'b0;
-    sticky = 1'b0;
-    if (s <= 0) q = r << (-s);
-    else if (s > XW'(RW)) begin
-      q = '0;
-      sticky = r != '0;
-    end else begin
-      q = r >> s;
-      guard = r[s-1];
-      sticky = (r & ~({RW{1'b1}} << (s - 1))) != '0;
-    end
-    up = guard && (sticky || q[0]);
-    q = q + RW'(up);
-    e_fin = e_b;
-    if (q[M+1]) begin
-      q = q >> 1;
-      e_fin = e_b + 1;
-    end
-    normal = q[M];
-    field = normal ? e_fin + XW'(BIAS) : '0;
-    flags = {3'b000, (guard || sticky) && (e_r < XW'(EMIN)), guard || sticky};
-    res = {p_neg, field[E-1:0], q[M-1:0]};
-    if (r == '0) begin
-      res = '0;
-      flags = '0;
-    end else if (normal && field >= XW'(EONES)) begin
-      res = INF | {p_neg, {(E + M) {1'b0}}};
-      flags = 5'b00101;
-    end
+    an = {a_sig, {(W - M - 1) {1'b0}}};
+    bn = (W == BW) ? W'(b_sig) : W'({b_sig, {(W - BW) {1'b0}}});
+    // X: the operand of larger (or equal) exponent ex, Y the other, d = the exponent difference
+    d_ab = a_e - b_e;
+    d_ba = b_e - a_e;
+    a_ge = !d_ab[XW-1];
+    x = a_ge ? an : bn;
+    y = a_ge ? bn : an;
+    x_neg = a_ge ? a_neg : b_neg;
+    y_neg = a_ge ? b_neg : a_neg;
+    ex = a_ge ? a_e : b_e;
+    d = a_ge ? d_ab : d_ba;
+    sub = x_neg != y_neg;
+    near = sub && d <= XW'(1);
+    x3 = {x, 3'b000};
+    y3f = {y, 3'b000};
+    // far path: Y aligned with the shifted-out bits jammed into bit 0 (both choices of Y aligned side by side, so the
+    // shifters wait for their own difference only); |X +- Y| (Y > X only for a subnormal X)
+    y3 = align(y, d);
+    f_add = FW'(x3) + FW'(y3);
+    f_s1 = FW'(x3) - FW'(y3);
+    f_s2 = FW'(y3) - FW'(x3);
+    f_r = !sub ? f_add : f_s1[FW-1] ? f_s2 : f_s1;
+    f_neg = (sub && f_s1[FW-1]) ? y_neg : x_neg;
+    // the msb is at bit FW-1, FW-2 or FW-3 (lower only for a subnormal X, where ex = 1 stops the shift at 1)
+    f_sh = f_r[FW-1] ? XW'(0) : (f_r[FW-2] || ex == XW'(1)) ? XW'(1) : XW'(2);
+    f_rn = f_r << f_sh;
+    // near path: Y shifted by d <= 1 loses nothing; |X - Y|, leading zeros, shift (exponent kept >= 1)
+    yn = d[0] ? y3f >> 1 : y3f;
+    n_s1 = FW'(x3) - FW'(yn);
+    n_s2 = FW'(yn) - FW'(x3);
+    n_r = n_s1[FW-1] ? n_s2 : n_s1;
+    n_neg = n_s1[FW-1] ? y_neg : x_neg;
+    n_stop = (ex < XW'(FW)) ? FW'(1) << (XW'(FW - 1) - ex) : '0;
+  end
+
+  always_comb begin
+    n_sh = XW'(n_lz);
+    n_rn = n_r << n_sh;
+    rn = near ? n_rn : f_rn;
+    neg = near ? n_neg : f_neg;
+    sh = near ? n_sh : f_sh;
+    e_n = ex + XW'(1) - sh;  // biased exponent of bit FW-1 of rn
+    e_c = ex + XW'(2) - sh;  // the same after a carry out of the rounding
+    zero = near ? n_r == '0 : f_r == '0;
+    // round once at bit FW-1-M: guard below it, sticky below the guard; a carry out renormalizes by one
+    sig = rn[FW-1-:M+1];
+    sig_inc = sig + (M + 1)'(1);
+    guard = rn[FW-M-2];
+    sticky = rn[FW-M-3:0] != '0;
+    up = guard && (sticky || sig[0]);
+    carry = up && sig == '1;
+    r_sig = !up ? sig : carry ? {1'b1, {M{1'b0}}} : sig_inc;
+    // an exact zero is +0 with exponent 1; an overflow (r_e >= 2^E - 1) is left to the reader
+    r_e = zero ? XW'(1) : carry ? e_c : e_n;
+    r_neg = neg && !zero;
+    r_nan = 1'b0;
+    r_inf = 1'b0;
+    flags = {3'b000, (guard || sticky) && !rn[FW-1], guard || sticky};  // tiny: the msb stayed below bit FW-1
     // specials (checked last, they win): NaN in, Inf - Inf, Inf + finite
+    a_ovf = a_inf || a_e >= EONES;
     if (a_nan) begin
-      res = QNAN;
+      r_nan = 1'b1;
       flags = '0;
     end else if (b_nan) begin
-      res = QNAN;
+      r_nan = 1'b1;
       flags = b_invalid ? 5'b10000 : 5'b01000;
-    end else if (a_inf && b_inf && a_neg != b_neg) begin
-      res = QNAN;
+    end else if (a_ovf && b_inf && a_neg != b_neg) begin
+      r_nan = 1'b1;
       flags = 5'b10000;
-    end else if (a_inf) begin
-      res = acc;
+    end else if (a_ovf) begin
+      r_inf = 1'b1;
+      r_neg = a_neg;
       flags = '0;
     end else if (b_inf) begin
-      res = INF | {b_neg, {(E + M) {1'b0}}};
+      r_inf = 1'b1;
+      r_neg = b_neg;
       flags = '0;
     end
   end

@@ -1,5 +1,6 @@
 // INT-N MAC: acc <- acc + sum_i a_i b_i over N lanes of two's complement INT-N elements (exact products and sum),
-// acc a two's complement ACC_W-bit register that wraps modulo 2^ACC_W. Two stages, valid/ready, one vector/cycle.
+// acc a two's complement ACC_W-bit register that wraps modulo 2^ACC_W. Two stages (products | sum + accumulate), then
+// the output FIFO (mxlab_out_fifo: in_ready is a credit check, the pipeline never stalls), one vector per cycle.
 module mxlab_int_mac #(
     parameter integer N = 8,
     parameter integer ELEM_A = 10,  // INT element ids from mxlab_formats_pkg (ELEM_INT2 .. ELEM_INT8)
@@ -22,10 +23,6 @@ module mxlab_int_mac #(
   localparam integer PW = BA + BB;
   localparam integer SUM_W = PW + $clog2(N) + 1;
 
-  logic adv;
-  assign adv = !out_valid || out_ready;
-  assign in_ready = adv;
-
   // stage 1: sign-extended exact products
   logic [N*PW-1:0] prod, p1;
   genvar i;
@@ -40,13 +37,11 @@ module mxlab_int_mac #(
   logic v1, c1;
   always_ff @(posedge clk or negedge rst_n) begin
     if (!rst_n) v1 <= 1'b0;
-    else if (adv) v1 <= in_valid;
+    else v1 <= in_valid && in_ready;
   end
   always_ff @(posedge clk) begin
-    if (adv) begin
-      c1 <= in_clear;
-      p1 <= prod;
-    end
+    c1 <= in_clear;
+    p1 <= prod;
   end
   // stage 2: exact sum, accumulate (wrapping)
   logic signed [SUM_W-1:0] sum;
@@ -54,13 +49,12 @@ module mxlab_int_mac #(
     sum = '0;
     for (integer k = 0; k < N; k = k + 1) sum = sum + SUM_W'($signed(p1[k*PW+:PW]));
   end
+  logic signed [ACC_W-1:0] acc, acc_next;
+  assign acc_next = (c1 ? '0 : acc) + ACC_W'(sum);
   always_ff @(posedge clk or negedge rst_n) begin
-    if (!rst_n) begin
-      out_valid <= 1'b0;
-      out_acc <= '0;
-    end else if (adv) begin
-      out_valid <= v1;
-      if (v1) out_acc <= (c1 ? '0 : out_acc) + ACC_W'(sum);
-    end
+    if (!rst_n) acc <= '0;
+    else if (v1) acc <= acc_next;
   end
+  mxlab_out_fifo #(.W(ACC_W), .LAT(1)) u_out (
+      .clk, .rst_n, .in_valid, .in_ready, .push(v1), .push_data(acc_next), .out_valid, .out_ready, .out_data(out_acc));
 endmodule

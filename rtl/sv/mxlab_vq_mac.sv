@@ -1,7 +1,8 @@
 // VQ dequant MAC: N indices select D-dimensional INT8 codewords from a codebook register file (written at run
 // time), the codewords multiply N*D INT8 activations, and the exact sum accumulates into a wrapping ACC_W-bit
 // integer. The codebook's FP32 scale s (formats/vq_codebook.hpp: s = max|c|/127) and the activation scale are
-// applied to the integer result outside the unit: y = s * s_x * acc.
+// applied to the integer result outside the unit: y = s * s_x * acc. Two stages (lookup | MAC), then the output
+// FIFO (mxlab_out_fifo: in_ready is a credit check, the pipeline never stalls).
 module mxlab_vq_mac #(
     parameter integer N = 8,         // indices per vector
     parameter integer D = 2,         // codeword dimension
@@ -29,23 +30,17 @@ module mxlab_vq_mac #(
   logic [D*8-1:0] cb[K];
   always_ff @(posedge clk) if (cb_we) cb[cb_addr] <= cb_data;
 
-  logic adv;
-  assign adv = !out_valid || out_ready;
-  assign in_ready = adv;
-
   // stage 1: look up the codewords (dequantize: the INT8 entry is the value in units of s)
   logic [ND*8-1:0] w1, x1;
   logic v1, c1;
   always_ff @(posedge clk or negedge rst_n) begin
     if (!rst_n) v1 <= 1'b0;
-    else if (adv) v1 <= in_valid;
+    else v1 <= in_valid && in_ready;
   end
   always_ff @(posedge clk) begin
-    if (adv) begin
-      c1 <= in_clear;
-      x1 <= in_x;
-      for (integer i = 0; i < N; i = i + 1) w1[i*D*8+:D*8] <= cb[in_idx[i*IDX_BITS+:IDX_BITS]];
-    end
+    c1 <= in_clear;
+    x1 <= in_x;
+    for (integer i = 0; i < N; i = i + 1) w1[i*D*8+:D*8] <= cb[in_idx[i*IDX_BITS+:IDX_BITS]];
   end
   // stage 2: exact INT8 x INT8 dot product and wrapping accumulation
   logic signed [SUM_W-1:0] sum;
@@ -54,13 +49,12 @@ module mxlab_vq_mac #(
     for (integer k = 0; k < ND; k = k + 1)
       sum = sum + SUM_W'($signed(w1[k*8+:8]) * $signed(x1[k*8+:8]));
   end
+  logic signed [ACC_W-1:0] acc, acc_next;
+  assign acc_next = (c1 ? '0 : acc) + ACC_W'(sum);
   always_ff @(posedge clk or negedge rst_n) begin
-    if (!rst_n) begin
-      out_valid <= 1'b0;
-      out_acc <= '0;
-    end else if (adv) begin
-      out_valid <= v1;
-      if (v1) out_acc <= (c1 ? '0 : out_acc) + ACC_W'(sum);
-    end
+    if (!rst_n) acc <= '0;
+    else if (v1) acc <= acc_next;
   end
+  mxlab_out_fifo #(.W(ACC_W), .LAT(1)) u_out (
+      .clk, .rst_n, .in_valid, .in_ready, .push(v1), .push_data(acc_next), .out_valid, .out_ready, .out_data(out_acc));
 endmodule

@@ -1,4 +1,5 @@
-// Writes golden vectors for a block dot unit from the C++ bit-exact model (adversarial first, then seeded random).
+// Writes golden vectors for a block dot unit (adversarial first, then seeded random); the expected accumulator and
+// flags come from the independent reference (rtl/models/oracle_reference.hpp), not from the C++ model under test.
 // Usage: mxlab_rtl_golden <unit> <random count> <seed> <out.txt>; unit: a block_dot unit of rtl/units.json.
 #include <exception>
 #include <iostream>
@@ -7,6 +8,7 @@
 #include <string>
 
 #include "formats/atomic_file.hpp"
+#include "rtl/models/oracle_reference.hpp"
 #include "rtl/models/units.hpp"
 
 int main(int argc, char** argv) {
@@ -27,12 +29,13 @@ int main(int argc, char** argv) {
     auto rnd = random_blocks(u.stim, count, seed);
     if (!rnd.empty()) rnd.front().clear = true;
     v.insert(v.end(), rnd.begin(), rnd.end());
-    run_model(v, u.stim.scale);
+    const reference::Coverage cov = reference::expect(v, u.stim.scale);
     std::ostringstream text;
     text << golden_header(u.name, u.stim.n, u.stim.scale, seed);
     for (const BlockVector& x : v) text << golden_line(x) << '\n';
     AtomicFile::write_file(argv[4], text.str());
-    std::cout << "mxlab_rtl_golden: " << v.size() << " vectors for " << u.name << " -> " << argv[4] << "\n";
+    std::cout << "mxlab_rtl_golden: " << v.size() << " vectors for " << u.name << " -> " << argv[4] << " ("
+              << cov.str() << ")\n";
   } catch (const std::exception& e) {
     std::cerr << "mxlab_rtl_golden: " << e.what() << "\n";
     return 1;

@@ -1,9 +1,11 @@
-// Replays a golden-vector file (written by mxlab_rtl_golden) through the Verilated unit and counts mismatches.
+// Replays a golden-vector file (written by mxlab_rtl_golden from the reference) through the Verilated unit and
+// through the C++ model, and counts mismatches of each against the file.
 // Usage: mxlab_rtl_replay <unit> <file>, unit: a block dot unit of rtl/units.json; exit 0 iff every line matched.
 #include <exception>
 #include <fstream>
 #include <iostream>
 
+#include "reference_check.hpp"
 #include "rtl/models/units.hpp"
 #include "rtl/verilator/vdriver.hpp"
 
@@ -22,9 +24,10 @@ int main(int argc, char** argv) {
     for (std::string line; std::getline(in, line);)
       if (!line.empty() && line[0] != '#') v.push_back(parse_golden_line(line, u.stim.n));
     const verilator::CosimStats st = verilator::stream_unit(unit, v);
+    const ModelCheck model = check_model(v, u.stim.scale);
     std::cout << "[replay] " << unit << ": " << st.checked << " golden vectors checked, " << st.mismatches
-              << " mismatches\n";
-    return st.mismatches == 0 && st.checked == v.size() && !v.empty() ? 0 : 1;
+              << " RTL mismatches, " << model.mismatches << " C++ model mismatches\n";
+    return st.mismatches == 0 && model.mismatches == 0 && st.checked == v.size() && !v.empty() ? 0 : 1;
   } catch (const std::exception& e) {
     std::cerr << "mxlab_rtl_replay: " << e.what() << "\n";
     return 2;
