@@ -24,13 +24,15 @@ std::filesystem::path text_path(const ModelArgs& a);
 std::shared_ptr<model::ModelWeights> load(const ModelArgs& a);
 model::Tokenizer tokenizer(const ModelArgs& a);
 
-// How quantized linears multiply: --gemm fakequant|exact and --acc FORMAT (exact mode's accumulator).
+// How quantized linears multiply: --gemm fakequant|exact, --acc FORMAT (exact mode's accumulator) and
+// --tensor-scale (nvfp4's second-level FP32 scale, one per tensor, on every nvfp4 quantizer).
 struct GemmArgs {
   std::string gemm = "fakequant", acc = "fp32";
+  bool tensor_scale = false;
 };
 void add_gemm_options(CLI::App* cmd, GemmArgs& g);
-// Sets scheme.gemm and scheme.acc; throws std::invalid_argument on a bad name, or when exact mode lacks a weight
-// or an activation format (the scheme's formats must be set first).
+// Sets scheme.gemm, scheme.acc and the tensor scales; throws std::invalid_argument on a bad name, when exact mode
+// lacks a weight or an activation format, or --tensor-scale finds no nvfp4 quantizer (formats must be set first).
 void apply_gemm(const GemmArgs& g, model::QuantScheme& scheme);
 
 }  // namespace mxlab::cli

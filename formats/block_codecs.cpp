@@ -77,6 +77,10 @@ float nvfp4_tensor_scale(std::span<const float> x) {
   const float g = amax / (6.0f * 448.0f);
   return (g > 0 && std::isfinite(g)) ? g : 1.0f;
 }
+float nvfp4_tensor_scale(std::span<const float> x, const QuantConfig& cfg) {
+  if (!cfg.tensor_scale) return 1.0f;
+  return cfg.tensor_scale_value > 0 ? cfg.tensor_scale_value : nvfp4_tensor_scale(x);
+}
 std::uint8_t nvfp4_block_scale(float amax, float tensor_scale) {
   return static_cast<std::uint8_t>(encode_elem_ref(Elem::ue4m3, amax / (6.0f * tensor_scale), Round::even));
 }

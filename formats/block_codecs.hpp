@@ -37,6 +37,9 @@ AsymParams asym_params(std::span<const float> x, int bits);
 
 // nvfp4's second-level scale: amax over the finite values / (6 * 448), as float32 (1 if that is 0 or not finite).
 float nvfp4_tensor_scale(std::span<const float> x);
+// The tensor scale quantizing x under cfg: cfg.tensor_scale_value when set, else nvfp4_tensor_scale(x); 1 without
+// cfg.tensor_scale.
+float nvfp4_tensor_scale(std::span<const float> x, const QuantConfig& cfg);
 
 // Fast paths (block_quant_fast.cpp).
 void fake_quant_fast_mx(const FormatTraits& t, std::span<const float> in, std::span<float> out, const QuantConfig& cfg);

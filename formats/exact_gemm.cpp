@@ -211,17 +211,18 @@ ExactMatrix ExactMatrix::quantize(Format f, const QuantConfig& cfg, std::span<co
   const int nbr = (cols + block - 1) / block, sb = t.scale_bits() / 8;
   std::vector<float> q(x.size());
   std::vector<std::uint8_t> scales(static_cast<std::size_t>(rows) * nbr * sb);
-  std::vector<float> g(rows, 1.0f);
+  QuantConfig mc = cfg;  // one nvfp4 tensor scale for the whole matrix (NVIDIA's recipe), shared by every row
+  if (cfg.tensor_scale) mc.tensor_scale_value = codecs::nvfp4_tensor_scale(x, cfg);
+  const std::vector<float> g(rows, codecs::nvfp4_tensor_scale(x, mc));
   const std::uint32_t key = stochastic_key(cfg.seed);
 #pragma omp parallel for schedule(static) if (rows > 1 && x.size() > 4096)
   for (int r = 0; r < rows; ++r) {
     std::span<const float> row = x.subspan(static_cast<std::size_t>(r) * cols, cols);
     std::vector<float> flushed;
     if (cfg.flush_subnormal_inputs) row = flushed = flush_subnormal_blocks(row, block);
-    QuantConfig rc = cfg;
+    QuantConfig rc = mc;
     rc.flush_subnormal_inputs = false;
     rc.index_base = cfg.index_base + static_cast<std::size_t>(r) * cols;
-    if (cfg.tensor_scale) g[r] = codecs::nvfp4_tensor_scale(row);
     fake_quantize(f, row, {&q[static_cast<std::size_t>(r) * cols], static_cast<std::size_t>(cols)}, rc);
     for (int b = 0; b < nbr; ++b) {  // the reference scale of each block: what fake_quantize divided by
       const int first = b * block;

@@ -28,13 +28,14 @@ struct ExactMatrix {
   std::vector<std::int32_t> scale_exp;
   std::vector<double> scale;
   std::vector<std::uint8_t> scale_width, nan;  // significant bits of scale_sig; NaN scale (the block is NaN)
-  std::vector<float> tensor_scale;       // per row: nvfp4's second-level scale, applied after the sum (1 if none)
+  std::vector<float> tensor_scale;       // per row: nvfp4's second-level scale, applied after the sum (1 if none);
+                                         // quantize gives every row the matrix's scale
 
   int blocks_per_row() const { return block ? (cols + block - 1) / block : 0; }
   std::int64_t at(std::size_t i) const;  // fixed element i (row-major)
 
   // Quantizes x (row-major rows x cols) in format f, each row a flat vector exactly as fake_quantize sees it
-  // (stochastic draws at cfg.index_base + r * cols; cfg.tensor_scale: one nvfp4 tensor scale per row).
+  // (stochastic draws at cfg.index_base + r * cols; cfg.tensor_scale: one nvfp4 tensor scale for the matrix).
   static ExactMatrix quantize(Format f, const QuantConfig& cfg, std::span<const float> x, int rows, int cols);
   // Values already quantized (e.g. by a PTQ algorithm) against known block scales: rows x blocks_per_row
   // scales of traits(f).scale_bits() / 8 bytes, row-major. Throws std::invalid_argument naming the first value

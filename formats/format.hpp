@@ -38,6 +38,9 @@ struct QuantConfig {
   int block = 0;               // elements per block; 0 = the format's default
   std::uint64_t seed = 0;      // stochastic rounding seed
   bool tensor_scale = false;   // nvfp4 only: second-level FP32 per-tensor scale (amax / (6 * 448))
+  // With tensor_scale: the tensor scale to use, > 0 (the rows of one matrix quantized separately share the matrix's
+  // scale); 0 = amax of the values in hand / (6 * 448).
+  float tensor_scale_value = 0.0f;
   std::size_t index_base = 0;  // flat index of in[0], for stochastic rounding of a slice of a larger tensor
   // A block whose largest |x| is a float32 subnormal becomes (signed) zeros (microxcaling's flush_fp32_subnorms).
   bool flush_subnormal_inputs = false;

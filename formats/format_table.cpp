@@ -126,6 +126,9 @@ int resolve_block(const FormatTraits& t, const QuantConfig& cfg) {
                                 std::to_string(t.default_block) + ")");
   if (cfg.tensor_scale && t.family != Family::nvfp4)
     throw std::invalid_argument(std::string("a per-tensor scale is defined for nvfp4 only, not ") + t.name);
+  if (cfg.tensor_scale_value != 0 && !(cfg.tensor_scale && cfg.tensor_scale_value > 0 &&
+                                       std::isfinite(cfg.tensor_scale_value)))
+    throw std::invalid_argument("a given tensor scale must be finite and > 0, and needs the per-tensor scale on");
   return block;
 }
 

@@ -71,7 +71,7 @@ void quantize_block(const FormatTraits& t, const Block& b, const QuantConfig& cf
 void fake_quant_fast_scaled(const FormatTraits& t, std::span<const float> in, std::span<float> out,
                             const QuantConfig& cfg) {
   const std::size_t block = static_cast<std::size_t>(resolve_block(t, cfg));
-  const float g = cfg.tensor_scale ? nvfp4_tensor_scale(in) : 1.0f;
+  const float g = nvfp4_tensor_scale(in, cfg);
   const std::uint32_t key = stochastic_key(cfg.seed);
   const std::size_t n = in.size(), nb = (n + block - 1) / block;
 #pragma omp parallel for schedule(static) if (n >= (1u << 16))

@@ -182,7 +182,9 @@ std::vector<float> fake_quantize(Format f, std::span<const float> in_raw, const 
   std::vector<float> in(in_raw.begin(), in_raw.end());
   const std::size_t block = static_cast<std::size_t>(resolve_block(t, cfg));
   float g = 1.0f;
-  if (cfg.tensor_scale) {  // amax / (6 * 448) in float32, as the format defines it
+  if (cfg.tensor_scale && cfg.tensor_scale_value > 0) {
+    g = cfg.tensor_scale_value;
+  } else if (cfg.tensor_scale) {  // amax / (6 * 448) in float32, as the format defines it
     Rational amax = 0;
     for (float v : in) if (std::isfinite(v)) amax = std::max(amax, Rational(exact(std::fabs(v))));
     g = static_cast<float>(static_cast<double>(round_to_f32(amax / (6 * 448))));

@@ -32,7 +32,7 @@ PackedTensor encode_ref(Format f, std::span<const float> in, const QuantConfig& 
   p.count = in.size();
   if (cfg.tensor_scale) {
     p.has_tensor_scale = true;
-    p.tensor_scale = codecs::nvfp4_tensor_scale(in);
+    p.tensor_scale = codecs::nvfp4_tensor_scale(in, cfg);
   }
   const std::size_t bb = t.block_bytes(p.block), nb = p.block_count();
   p.bytes.assign(nb * bb, 0);

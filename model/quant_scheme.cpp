@@ -5,6 +5,8 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "formats/block_codecs.hpp"
+
 namespace mxlab::model {
 
 std::string_view gemm_mode_name(GemmMode m) { return m == GemmMode::exact ? "exact" : "fakequant"; }
@@ -27,7 +29,8 @@ int parse_block(std::string_view text) {
 std::string TensorQuant::describe() const {
   if (!format) return "none";
   const FormatTraits& t = traits(*format);
-  return std::string(t.name) + "/" + (per_row ? std::string("row") : std::to_string(cfg.block ? cfg.block : t.default_block));
+  return std::string(t.name) + "/" + (per_row ? std::string("row") : std::to_string(cfg.block ? cfg.block : t.default_block)) +
+         (cfg.tensor_scale ? "+tensor-scale" : "");
 }
 
 TensorQuant TensorQuant::parse(std::string_view name, int block) {
@@ -90,8 +93,10 @@ std::uint64_t quant_stream(LinearId id, int slot, std::uint64_t call) {
 
 void quantize_rows(const TensorQuant& q, Matrix& m, std::uint64_t stream) {
   if (!q.format || m.size() == 0) return;
-  const QuantConfig base = q.config(static_cast<int>(m.cols()), stream);
+  QuantConfig base = q.config(static_cast<int>(m.cols()), stream);
   (void)resolve_block(traits(*q.format), base);  // throw here, never inside the parallel loop
+  if (base.tensor_scale)  // one nvfp4 tensor scale for the whole matrix (NVIDIA's recipe), shared by every row
+    base.tensor_scale_value = codecs::nvfp4_tensor_scale({m.data(), static_cast<std::size_t>(m.size())}, base);
   const Eigen::Index rows = m.rows(), cols = m.cols();
 #pragma omp parallel for schedule(static) if (rows > 1 && m.size() > 4096)
   for (Eigen::Index r = 0; r < rows; ++r) {

@@ -68,7 +68,8 @@ struct QuantScheme {
   std::string describe() const;
 };
 
-// Fake-quantizes every row of m in place (row r is a flat vector; stochastic index_base = r * cols).
+// Fake-quantizes every row of m in place (row r is a flat vector; stochastic index_base = r * cols). With nvfp4's
+// tensor scale (cfg.tensor_scale) every row uses the one scale of the whole matrix, amax(m) / (6 * 448).
 // `stream` is mixed into the stochastic-rounding seed so that distinct tensors (layers, heads, forward calls)
 // draw independent random bits. Rows are processed in parallel with OpenMP.
 void quantize_rows(const TensorQuant& q, Matrix& m, std::uint64_t stream = 0);

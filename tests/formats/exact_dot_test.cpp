@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "formats/block_codecs.hpp"
 #include "formats/dot.hpp"
 #include "formats/exact_gemm.hpp"
 #include "formats/oracle.hpp"
@@ -126,20 +127,27 @@ void expect_gemm_equal(Format fa, Format fw, const AccFormat& acc, Round round, 
   const std::vector<float> xa = values(static_cast<std::size_t>(M) * K, seed, kmin, kmax);
   std::vector<float> xw = values(static_cast<std::size_t>(N) * K, seed + 7, kmin, kmax);
   std::fill(xw.begin(), xw.begin() + K, 0.0f);  // an all-zero row
+  // nvfp4's tensor scale is one per matrix (NVIDIA's recipe): the reference rows are encoded against it
+  const float ga = codecs::nvfp4_tensor_scale(xa), gw = codecs::nvfp4_tensor_scale(xw);
   std::vector<PackedTensor> ra, rw;
   for (int r = 0; r < M; ++r) {
     QuantConfig c = ca;
+    if (c.tensor_scale) c.tensor_scale_value = ga;
     c.index_base = static_cast<std::size_t>(r) * K;
     ra.push_back(encode_ref(fa, std::span(xa).subspan(static_cast<std::size_t>(r) * K, K), c));
   }
   for (int r = 0; r < N; ++r) {
     QuantConfig c = cw;
+    if (c.tensor_scale) c.tensor_scale_value = gw;
     c.index_base = static_cast<std::size_t>(r) * K;
     rw.push_back(encode_ref(fw, std::span(xw).subspan(static_cast<std::size_t>(r) * K, K), c));
   }
   std::vector<float> want(M * N), got(M * N);
   exact_gemm_ref(ra, rw, acc, want);
-  exact_gemm(ExactMatrix::quantize(fa, ca, xa, M, K), ExactMatrix::quantize(fw, cw, xw, N, K), acc, got);
+  const ExactMatrix ma = ExactMatrix::quantize(fa, ca, xa, M, K), mw = ExactMatrix::quantize(fw, cw, xw, N, K);
+  for (float g : ma.tensor_scale) EXPECT_EQ(g, ca.tensor_scale ? ga : 1.0f);
+  for (float g : mw.tensor_scale) EXPECT_EQ(g, cw.tensor_scale ? gw : 1.0f);
+  exact_gemm(ma, mw, acc, got);
   EXPECT_TRUE(test::bit_equal(got, want)) << ta.name << " x " << tw.name << " acc " << acc.name() << " "
                                           << round_name(round) << " seed " << seed;
 }

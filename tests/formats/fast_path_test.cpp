@@ -52,8 +52,11 @@ TEST_P(FastVsRef, RandomAndAdversarialAllModesAndBlockSizes) {
   const auto adv = adversarial();
   for (Round r : test::all_rounds())
     for (int block : {0, 1, 7, 16, 33, 64}) {
-      const QuantConfig cfg{.round = r, .block = block, .seed = 1234, .tensor_scale = f == Format::nvfp4 && block == 7,
-                            .index_base = 77, .flush_subnormal_inputs = block == 1};
+      // nvfp4: its own tensor scale at block 7, a given one (a matrix's, shared by its rows) at block 16
+      const bool nv = f == Format::nvfp4;
+      const QuantConfig cfg{.round = r, .block = block, .seed = 1234, .tensor_scale = nv && (block == 7 || block == 16),
+                            .tensor_scale_value = nv && block == 16 ? 0.0371f : 0.0f, .index_base = 77,
+                            .flush_subnormal_inputs = block == 1};
       EXPECT_TRUE(bit_equal(fast(f, rnd, cfg), ref(f, rnd, cfg), rnd)) << test::label(f, r) << " block " << block;
       EXPECT_TRUE(bit_equal(fast(f, adv, cfg), ref(f, adv, cfg), adv)) << test::label(f, r) << " block " << block;
     }

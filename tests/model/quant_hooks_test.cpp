@@ -118,6 +118,35 @@ TEST(QuantHooks, BadFormatNamesAndBlocksThrow) {
   EXPECT_THROW(parse_linear_id("layers.x.q"), std::invalid_argument);
 }
 
+// nvfp4's tensor scale is one per matrix (NVIDIA's recipe): quantize_rows equals fake_quantize of the whole matrix
+// as one flat tensor (rows are whole blocks here), and differs from scaling each row by its own amax.
+TEST(QuantHooks, Nvfp4TensorScaleIsOnePerMatrix) {
+  TensorQuant q = TensorQuant::parse("nvfp4");
+  q.cfg.tensor_scale = true;
+  EXPECT_EQ(q.describe(), "nvfp4/16+tensor-scale");
+  std::mt19937 rng(7);
+  std::normal_distribution<float> nd;
+  Matrix m(3, 32);
+  for (Eigen::Index r = 0; r < m.rows(); ++r)
+    for (Eigen::Index c = 0; c < m.cols(); ++c) m(r, c) = nd(rng) * (r == 0 ? 100.0f : r == 1 ? 1.0f : 0.003f);
+  Matrix whole = m, per_row = m;
+  quantize_rows(q, m);
+  const QuantConfig cfg = q.config(32);
+  fake_quantize(Format::nvfp4, {whole.data(), 96}, {whole.data(), 96}, cfg);
+  EXPECT_EQ(m, whole);
+  for (Eigen::Index r = 0; r < per_row.rows(); ++r) {  // the rejected rule: each row its own tensor scale
+    QuantConfig rc = cfg;
+    rc.index_base = static_cast<std::size_t>(r) * 32;
+    fake_quantize(Format::nvfp4, {per_row.row(r).data(), 32}, {per_row.row(r).data(), 32}, rc);
+  }
+  EXPECT_NE(m.row(2), per_row.row(2));
+  EXPECT_THROW(fake_quantize(Format::nvfp4, {whole.data(), 96}, {whole.data(), 96}, {.tensor_scale_value = 0.5f}),
+               std::invalid_argument);
+  EXPECT_THROW(fake_quantize(Format::nvfp4, {whole.data(), 96}, {whole.data(), 96},
+                             {.tensor_scale = true, .tensor_scale_value = -1.0f}),
+               std::invalid_argument);
+}
+
 // Stochastic rounding draws independent bits per tensor: the same values in two streams round differently,
 // the same stream reproduces itself, and every (layer, kind, slot, call) has its own stream.
 TEST(QuantHooks, StochasticStreamsAreIndependentPerTensor) {
