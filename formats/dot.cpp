@@ -40,6 +40,12 @@ ExactScale decode_scale(ScaleType s, const std::uint8_t* bytes) {
 
 int format_elem_lsb(const FormatTraits& t) { return t.element().is_int ? -t.frac_bits : elem_lsb(t.elem); }
 
+int scale_elem_lsb(Elem e, ScaleType s) {
+  for (const FormatTraits& t : format_table())
+    if (t.elem == e && t.scale == s) return format_elem_lsb(t);
+  return elem_lsb(e);
+}
+
 BlockOperand block_operand(const FormatTraits& t, const std::uint8_t* scale_bytes, std::span<const std::uint8_t> codes) {
   return {t.elem, format_elem_lsb(t), t.scale, scale_bytes, codes};
 }

@@ -27,6 +27,11 @@ ExactScale decode_scale(ScaleType s, const std::uint8_t* bytes);
 // INT per group (symmetric and asymmetric) 0: the elements are the integers the FP32 scale multiplies.
 int format_elem_lsb(const FormatTraits& t);
 
+// The LSB exponent of element type e's values under scale type s: format_elem_lsb of the table's format with that
+// element and scale type (INT per group, symmetric or asymmetric: integers; MX INT: k * 2^-frac_bits), elem_lsb(e)
+// when no format pairs them. The RTL block dot units and their models take element types and scale types apart.
+int scale_elem_lsb(Elem e, ScaleType s);
+
 // One operand block: element type, fixed-point LSB, scale, and one element code per lane (low bits used).
 struct BlockOperand {
   Elem elem = Elem::e2m1;

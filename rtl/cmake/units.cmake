@@ -18,7 +18,8 @@ set(_mxlab_lint_block_dot [=[
   // @NAME@: @DOC@
   @TOP@ #(@SV_PARAMS@) u_@NAME@ (
       .clk, .rst_n, .in_valid, .in_ready(ready[@I@]), .in_clear, .in_sel_a(sel_a), .in_sel_b(sel_b),
-      .in_a(a[@P_N@*8-1:0]), .in_b(b[@P_N@*8-1:0]), .in_xa(xa), .in_xb(xb), .out_valid(valid[@I@]), .out_ready,
+      .in_a(a[@P_N@*8-1:0]), .in_b(b[@P_N@*8-1:0]), .in_xa(xa[mxlab_formats_pkg::SCALE_@SCALE_NAME@_BITS-1:0]),
+      .in_xb(xb[mxlab_formats_pkg::SCALE_@SCALE_NAME@_BITS-1:0]), .in_alpha(alpha), .out_valid(valid[@I@]), .out_ready,
       .out_acc(y[@I@*32+:32]), .out_flags(f[@I@*5+:5]));
 ]=])
 set(_mxlab_lint_int_mac [=[
@@ -139,10 +140,14 @@ macro(mxlab_rtl_read_catalog)
     if(NOT _u_${_name}_scale STREQUAL "")
       set(_cxx_scale " .scale = ScaleType::${_u_${_name}_scale},")
     endif()
+    set(_cxx_ts "")  # block_dot TSCALE = 1: the tensor-scale epilogue (vectors carry alpha)
+    if("TSCALE=1" IN_LIST _u_${_name}_params)
+      set(_cxx_ts " .tensor_scale = true,")
+    endif()
     string(APPEND _entries
       "// ${_u_${_name}_doc}\n"
       "{.name = \"${_name}\", .kind = UnitKind::${_kind}, .top = \"${_u_${_name}_top}\",\n"
-      " .stim = {.n = ${_u_${_name}_lanes},${_cxx_scale} .elems_a = ${_cxx_a}, .elems_b = ${_cxx_b}},\n"
+      " .stim = {.n = ${_u_${_name}_lanes},${_cxx_scale} .elems_a = ${_cxx_a}, .elems_b = ${_cxx_b},${_cxx_ts}},\n"
       " .params = {${_cxx_params}}},\n")
   endforeach()
   file(CONFIGURE OUTPUT ${MXLAB_RTL_GEN_DIR}/unit_catalog.inc CONTENT
@@ -226,6 +231,7 @@ function(mxlab_rtl_verilate_catalog target harness_prefixes)
     string(APPEND _includes "#include \"Vmxlab_${NAME}.h\"\n")
     string(APPEND _xmacro_${_kind} " \\\n  X(${NAME}, Vmxlab_${NAME}, \"${_all_text}\")")
     set(TOP ${_u_${NAME}_top})
+    string(TOUPPER "${_u_${NAME}_scale}" SCALE_NAME)
     set(DOC ${_u_${NAME}_doc})
     string(CONFIGURE "${_mxlab_lint_${_kind}}" _inst @ONLY)
     string(APPEND _instances "${_inst}")

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
@@ -26,26 +27,38 @@ int mx_frac_bits(Elem e) {  // OCP MX v1.0 5.3.3: MXINT-n elements are k * 2^-(n
   return 0;
 }
 
+// INT elements under scale type s: k * 2^-frac_bits with the frac_bits of the table's format pairing that element
+// with that scale type (INT per group, FP32 scale: 0, integers), else of the MX format (5.3.3).
+int frac_bits(Elem e, ScaleType s) {
+  for (const FormatTraits& t : format_table())
+    if (t.elem == e && t.scale == s) return t.frac_bits;
+  return mx_frac_bits(e);
+}
+
 // A decoded code, with its finite value also as num * 2^exp (num an odd integer or 0) for the exact block sum.
 struct Code {
   Value v;
   std::int64_t num = 0;
   int exp = 0;
 };
+Code make_code(const Value& v) {
+  Code k{v};
+  if (v.kind != Kind::finite || v.value == 0) return k;
+  Rational m = v.value;  // find m = num * 2^exp exactly (the values are dyadic)
+  while (boost::multiprecision::denominator(m) != 1) m *= 2, --k.exp;
+  while (boost::multiprecision::numerator(m) % 2 == 0) m /= 2, ++k.exp;
+  k.num = static_cast<std::int64_t>(boost::multiprecision::numerator(m));
+  return k;
+}
 using CodeTable = std::array<Code, 256>;
 const CodeTable& code_table(Elem e) {  // every 8-bit port code of every element type, decoded once
   static const std::array<CodeTable, kElemCount> tables = [] {
     std::array<CodeTable, kElemCount> t;
     for (const ElemSpec& s : elem_table())
       for (std::uint32_t c = 0; c < 256; ++c) {
-        Code& k = t[static_cast<std::size_t>(s.id)][c];
-        k.v = from_decoded(decode_elem(s.id, c));  // decode_elem masks the code to the element's bits
-        if (s.is_int) k.v.value *= pow2(-mx_frac_bits(s.id));
-        if (k.v.kind != Kind::finite || k.v.value == 0) continue;
-        Rational m = k.v.value;  // find m = num * 2^exp exactly (the values are dyadic)
-        while (boost::multiprecision::denominator(m) != 1) m *= 2, --k.exp;
-        while (boost::multiprecision::numerator(m) % 2 == 0) m /= 2, ++k.exp;
-        k.num = static_cast<std::int64_t>(boost::multiprecision::numerator(m));
+        Value v = from_decoded(decode_elem(s.id, c));  // decode_elem masks the code to the element's bits
+        if (s.is_int) v.value *= pow2(-mx_frac_bits(s.id));
+        t[static_cast<std::size_t>(s.id)][c] = make_code(v);
       }
     return t;
   }();
@@ -124,27 +137,49 @@ void count(Coverage& cov, const AccFormat& f, const AccResult& r) {
 Value elem_value(Elem e, std::uint32_t code) { return code_table(e)[code & 0xFF].v; }
 
 namespace {
-const Code& scale_code(ScaleType s, std::uint8_t code) {
-  if (s == ScaleType::e8m0) return code_table(Elem::e8m0)[code];
-  if (s == ScaleType::ue4m3) return code_table(Elem::ue4m3)[code];  // bit 7 dropped by decode_elem
-  throw std::invalid_argument("reference: block dot units take E8M0 or UE4M3 scales, not " +
-                              std::string(scale_name(s)));
+struct ScaleCode {
+  Code c;
+  int zero = 0;  // zero point (FP32 + zero point)
+};
+ScaleCode scale_code(ScaleType s, std::uint64_t x) {
+  switch (s) {
+    case ScaleType::e8m0: return {code_table(Elem::e8m0)[x & 0xFF]};
+    case ScaleType::ue4m3: return {code_table(Elem::ue4m3)[x & 0xFF]};  // bit 7 dropped by decode_elem
+    case ScaleType::fp32:
+    case ScaleType::fp32_zero: {  // IEEE binary32; a non-finite scale makes the block NaN
+      const float f = std::bit_cast<float>(static_cast<std::uint32_t>(x));
+      const Value v = std::isfinite(f) ? Value{Kind::finite, oracle::exact(f)} : Value{Kind::nan_in, 0};
+      return {make_code(v), s == ScaleType::fp32_zero ? static_cast<int>((x >> 32) & 0xFF) : 0};
+    }
+  }
+  throw std::invalid_argument("reference: unknown scale type");
 }
 }  // namespace
 
-Value scale_value(ScaleType s, std::uint8_t code) { return scale_code(s, code).v; }
+Value scale_value(ScaleType s, std::uint64_t code) { return scale_code(s, code).c.v; }
 
 Value exact_block(const BlockPair& p, ScaleType s) {
   if (p.a.size() != p.b.size()) throw std::invalid_argument("reference: A and B blocks differ in length");
-  const Code &xa = scale_code(s, p.xa), &xb = scale_code(s, p.xb);
+  const ScaleCode sa = scale_code(s, p.xa), sb = scale_code(s, p.xb);
+  const Code &xa = sa.c, &xb = sb.c;
   bool nan_in = xa.v.kind == Kind::nan_in || xb.v.kind == Kind::nan_in, zero_inf = false, pinf = false, ninf = false;
   // sum_i A_i B_i exactly: the products num_a num_b 2^(exp_a + exp_b) summed as integers over 2^lo
   std::vector<std::pair<std::int64_t, int>> terms;
   int lo = 0;
   const CodeTable &ta = code_table(p.ea), &tb = code_table(p.eb);
+  // element value under the scale type: asymmetric INT the unsigned code minus the zero point; INT k * 2^-frac_bits
+  auto elem = [&](const CodeTable& t, Elem e, std::uint8_t code, const ScaleCode& sc) {
+    if (s == ScaleType::fp32_zero) {
+      const int k = static_cast<int>(code & ((1u << elem_spec(e).bits) - 1)) - sc.zero;
+      return make_code({Kind::finite, Rational(k)});
+    }
+    Code c = t[code];
+    if (elem_spec(e).is_int && c.num != 0) c.exp += mx_frac_bits(e) - frac_bits(e, s);
+    return c;
+  };
   for (std::size_t i = 0; i < p.a.size(); ++i) {
-    const Code& a = ta[p.a[i]];
-    const Code& b = tb[p.b[i]];
+    const Code a = elem(ta, p.ea, p.a[i], sa);
+    const Code b = elem(tb, p.eb, p.b[i], sb);
     if (a.v.kind == Kind::nan_in || b.v.kind == Kind::nan_in) {
       nan_in = true;
     } else if (is_inf(a.v) || is_inf(b.v)) {
@@ -160,7 +195,7 @@ Value exact_block(const BlockPair& p, ScaleType s) {
   if (nan_in) return {Kind::nan_in, 0};                                                   // B1
   if (zero_inf || (pinf && ninf) || ((pinf || ninf) && (xa.num == 0 || xb.num == 0)))  // B2
     return {Kind::invalid, 0};
-  if (pinf || ninf) return {pinf ? Kind::pos_inf : Kind::neg_inf, 0};                 // B3
+  if (pinf || ninf) return {pinf != (negative(xa.v) != negative(xb.v)) ? Kind::pos_inf : Kind::neg_inf, 0};  // B3
   sum *= xa.num * xb.num;                                                             // B4: X_A X_B sum
   return {Kind::finite, Rational(sum) * pow2(lo + xa.exp + xb.exp)};
 }
@@ -170,6 +205,7 @@ AccResult accumulate(const AccFormat& f, std::uint64_t acc, const Value& c) { re
 Coverage& Coverage::operator+=(const Coverage& o) {
   steps += o.steps, inexact += o.inexact, underflow += o.underflow, overflow += o.overflow, nan_in += o.nan_in;
   invalid += o.invalid, nan += o.nan, inf += o.inf, ties += o.ties, tiny_exact += o.tiny_exact, zero += o.zero;
+  scaled += o.scaled;
   return *this;
 }
 
@@ -178,14 +214,45 @@ std::string Coverage::str() const {
   o << steps << " steps: " << inexact << " inexact (" << ties << " ties), " << underflow << " underflow, "
     << tiny_exact << " tiny exact, " << overflow << " overflow, " << nan << " NaN (" << nan_in << " nan_in, "
     << invalid << " invalid), " << inf << " Inf, " << zero << " exact zero";
+  if (scaled) o << ", " << scaled << " tensor-scaled";
   return o.str();
+}
+
+AccResult tensor_scale(const AccFormat& f, std::uint64_t acc, std::uint64_t alpha) {
+  const Bits b(f);
+  const std::uint64_t mask = b.sign | b.inf | b.mmask;
+  acc &= mask, alpha &= mask;
+  auto is_nan = [&](std::uint64_t x) { return b.top_exponent(x) && (x & b.mmask) != 0; };
+  auto is_inf = [&](std::uint64_t x) { return b.top_exponent(x) && (x & b.mmask) == 0; };
+  auto is_zero = [&](std::uint64_t x) { return (x & ~b.sign) == 0; };
+  const std::uint64_t sign = (acc ^ alpha) & b.sign;
+  AccResult r;
+  if (is_nan(acc)) r = {b.nan, 0};                                                          // E1
+  else if (is_nan(alpha)) r = {b.nan, kNanIn};                                              // E2
+  else if ((is_inf(acc) && is_zero(alpha)) || (is_inf(alpha) && is_zero(acc))) r = {b.nan, kInvalid};  // E3
+  else if (is_inf(acc) || is_inf(alpha)) r = {sign | b.inf, 0};                             // E4
+  else if (is_zero(acc) || is_zero(alpha)) r = {sign, 0};
+  else r = add(f, 0, {Kind::finite, oracle::acc_value(f, acc) * oracle::acc_value(f, alpha)}, nullptr);  // E5
+  if (f == AccFormat{}) {  // FP32: the exact GEMM's epilogue, float(acc) * alpha, IEEE RNE on this machine
+    const float x = std::bit_cast<float>(static_cast<std::uint32_t>(acc)) *
+                    std::bit_cast<float>(static_cast<std::uint32_t>(alpha));
+    const std::uint64_t bits = std::isnan(x) ? b.nan : std::bit_cast<std::uint32_t>(x);
+    if (bits != r.bits)
+      throw std::logic_error("reference: the exact tensor-scale product disagrees with the float multiply");
+  }
+  return r;
 }
 
 AccResult Unit::step(const BlockPair& p) {
   if (p.clear) acc_ = 0;
-  const AccResult r = add(f_, acc_, exact_block(p, scale_), &cov_);
-  count(cov_, f_, r);
+  AccResult r = add(f_, acc_, exact_block(p, scale_), &cov_);
   acc_ = r.bits;
+  if (p.alpha) {
+    const AccResult e = tensor_scale(f_, r.bits, *p.alpha);
+    r = {e.bits, r.flags | e.flags};
+    ++cov_.scaled;
+  }
+  count(cov_, f_, r);
   return r;
 }
 

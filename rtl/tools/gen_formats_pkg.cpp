@@ -1,14 +1,18 @@
 // Writes the SystemVerilog package mxlab_formats_pkg (element and format parameters) from the C++ traits table.
 // Usage: mxlab_gen_formats_pkg <out.sv>. Run at build time; the package is never edited by hand.
 #include <bit>
+#include <cmath>
 #include <cstdio>
 #include <exception>
 #include <functional>
 #include <iostream>
+#include <limits>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
 #include "formats/atomic_file.hpp"
+#include "formats/dot.hpp"
 #include "formats/format.hpp"
 #include "formats/fixed_elem.hpp"
 
@@ -34,6 +38,36 @@ void format_function(std::ostream& o, const char* name, const std::function<int(
   o << "      default: " << name << " = 0;\n    endcase\n  endfunction\n";
 }
 
+constexpr ScaleType kScaleTypes[] = {ScaleType::e8m0, ScaleType::ue4m3, ScaleType::fp32, ScaleType::fp32_zero};
+
+// Bits of one block scale of type s as packed (FormatTraits::scale_bits of the table's formats with that scale).
+int scale_type_bits(ScaleType s) {
+  for (const FormatTraits& t : format_table())
+    if (t.scale == s) return t.scale_bits();
+  throw std::logic_error("gen_formats_pkg: no format has scale type " + std::string(scale_name(s)));
+}
+// A scale value in fixed-point form (-1)^neg sig 2^(sh + lsb): E8M0 and UE4M3 as their element types, the FP32 scales
+// as IEEE binary32 (sig = {E != 0, M}: std::numeric_limits<float>::digits bits; lsb: the exponent of denorm_min).
+int scale_sig_w(ScaleType s) {
+  if (s == ScaleType::e8m0) return elem_sig_bits(Elem::e8m0);
+  if (s == ScaleType::ue4m3) return elem_sig_bits(Elem::ue4m3);
+  return std::numeric_limits<float>::digits;
+}
+int scale_lsb(ScaleType s) {
+  if (s == ScaleType::e8m0) return elem_lsb(Elem::e8m0);
+  if (s == ScaleType::ue4m3) return elem_lsb(Elem::ue4m3);
+  return std::ilogb(std::numeric_limits<float>::denorm_min());
+}
+// Zero-point bits after the FP32 value (asymmetric formats), 0 for the others.
+int scale_zp_bits(ScaleType s) {
+  return s == ScaleType::fp32_zero ? scale_type_bits(s) - scale_type_bits(ScaleType::fp32) : 0;
+}
+void scale_function(std::ostream& o, const char* name, const std::function<int(ScaleType)>& f) {
+  o << "  function automatic integer " << name << "(input integer s);\n    case (s)\n";
+  for (const ScaleType s : kScaleTypes) o << "      " << static_cast<int>(s) << ": " << name << " = " << f(s) << ";\n";
+  o << "      default: " << name << " = 0;\n    endcase\n  endfunction\n";
+}
+
 std::string package_text() {
   const ElemEnvelope env = data_envelope();
   std::ostringstream o;
@@ -52,10 +86,11 @@ std::string package_text() {
     o << "  localparam integer FMT_" << upper(t.name) << " = " << static_cast<int>(t.id) << ";\n";
   o << "  // specials: 0 none, 1 OCP E4M3 (S.1111.111 NaN), 2 IEEE (top exponent Inf/NaN), 3 E8M0 (0xFF NaN)\n";
   // Scale types: the ScaleType enum of formats/format.hpp (the unit's SCALE parameter takes these).
-  for (const ScaleType st : {ScaleType::e8m0, ScaleType::ue4m3, ScaleType::fp32, ScaleType::fp32_zero}) {
+  for (const ScaleType st : kScaleTypes) {
     std::string name = upper(std::string(scale_name(st)));
     for (char& c : name) if (c == '+') c = '_';
     o << "  localparam integer SCALE_" << name << " = " << static_cast<int>(st) << ";\n";
+    o << "  localparam integer SCALE_" << name << "_BITS = " << scale_type_bits(st) << ";  // width of a scale port\n";
   }
   elem_function(o, "elem_bits", [](const ElemSpec& s) { return s.bits; }, 8);
   elem_function(o, "elem_ebits", [](const ElemSpec& s) { return s.ebits; }, 0);
@@ -71,6 +106,21 @@ std::string package_text() {
   elem_function(o, "elem_sh_max", [](const ElemSpec& s) { return elem_sh_max(s.id); }, env.sh_max);
   elem_function(o, "elem_mag_w", [](const ElemSpec& s) { return elem_mag_bits(s.id); }, env.mag_bits);
   elem_function(o, "elem_is_data", [](const ElemSpec& s) { return is_data_elem(s.id) ? 1 : 0; }, 1);
+  // scale types: port width, significand width and LSB of the decoded value, zero-point bits
+  scale_function(o, "scale_bits", scale_type_bits);
+  scale_function(o, "scale_sig_w", scale_sig_w);
+  scale_function(o, "scale_lsb", scale_lsb);
+  scale_function(o, "scale_zp_bits", scale_zp_bits);
+  // scale_elem_lsb(e, s): the LSB exponent of element e under scale type s (case on e * 256 + s)
+  o << "  function automatic integer scale_elem_lsb(input integer e, input integer s);\n    case (e * 256 + s)\n";
+  for (const ElemSpec& e : elem_table())
+    if (is_data_elem(e.id))
+      for (const ScaleType s : kScaleTypes)
+        o << "      " << static_cast<int>(e.id) * 256 + static_cast<int>(s) << ": scale_elem_lsb = "
+          << scale_elem_lsb(e.id, s) << ";\n";
+  for (const ScaleType s : kScaleTypes)
+    o << "      " << 255 * 256 + static_cast<int>(s) << ": scale_elem_lsb = " << env.lsb << ";  // ELEM_ANY\n";
+  o << "      default: scale_elem_lsb = 0;\n    endcase\n  endfunction\n";
   format_function(o, "fmt_elem", [](const FormatTraits& t) { return static_cast<int>(t.elem); });
   format_function(o, "fmt_block", [](const FormatTraits& t) { return t.default_block; });
   format_function(o, "fmt_scale", [](const FormatTraits& t) { return static_cast<int>(t.scale); });

@@ -1,6 +1,6 @@
-// Writes golden vectors for a block dot unit (adversarial first, then seeded random); the expected accumulator and
+// Writes golden vectors for a catalog unit (adversarial first, then seeded random); the expected accumulator and
 // flags come from the independent reference (rtl/models/oracle_reference.hpp), not from the C++ model under test.
-// Usage: mxlab_rtl_golden <unit> <random count> <seed> <out.txt>; unit: a block_dot unit of rtl/units.json.
+// Usage: mxlab_rtl_golden <unit> <random count> <seed> <out.txt>; unit: any unit of rtl/units.json.
 #include <exception>
 #include <iostream>
 #include <sstream>
@@ -8,6 +8,7 @@
 #include <string>
 
 #include "formats/atomic_file.hpp"
+#include "rtl/models/int_reference.hpp"
 #include "rtl/models/oracle_reference.hpp"
 #include "rtl/models/units.hpp"
 
@@ -20,11 +21,21 @@ int main(int argc, char** argv) {
   }
   try {
     const UnitConfig& u = unit_config(argv[1]);
-    if (u.kind != UnitKind::block_dot)
-      throw std::invalid_argument(u.name + " is of kind " + std::string(unit_kind_name(u.kind)) +
-                                  ": golden vectors are written for block_dot units only");
     const std::size_t count = std::stoull(argv[2]);
     const std::uint64_t seed = std::stoull(argv[3]);
+    if (u.kind != UnitKind::block_dot) {  // integer units: rtl/models/int_reference.hpp (lines: see there)
+      std::ostringstream text;
+      text << int_golden_header(u, seed);
+      std::size_t lines = 0;
+      if (u.kind == UnitKind::int_mac)
+        for (const IntStep& s : int_mac_stimulus(u, count, seed)) text << int_golden_line(s) << '\n', ++lines;
+      else
+        for (const VqStep& s : vq_mac_stimulus(u, count, seed))
+          text << vq_golden_line(s, u.param("IDX_BITS")) << '\n', ++lines;
+      AtomicFile::write_file(argv[4], text.str());
+      std::cout << "mxlab_rtl_golden: " << lines << " lines for " << u.name << " -> " << argv[4] << "\n";
+      return 0;
+    }
     std::vector<BlockVector> v = adversarial_blocks(u.stim);
     auto rnd = random_blocks(u.stim, count, seed);
     if (!rnd.empty()) rnd.front().clear = true;

@@ -58,8 +58,10 @@ void drive_block(M& m, const BlockVector& v) {
   m.in_clear = v.clear;
   m.in_sel_a = static_cast<std::uint8_t>(v.ea);
   m.in_sel_b = static_cast<std::uint8_t>(v.eb);
-  m.in_xa = v.xa;
-  m.in_xb = v.xb;
+  m.in_xa = static_cast<std::remove_reference_t<decltype(m.in_xa)>>(v.xa);  // scale port: 8, 32 or 40 bits
+  m.in_xb = static_cast<std::remove_reference_t<decltype(m.in_xb)>>(v.xb);
+  // the tensor scale (used by TSCALE units only); none: 1.0, for which RNE(acc * 1) = acc with no flags
+  m.in_alpha = static_cast<std::uint32_t>(v.alpha.value_or(0x3F800000));
   pack_lanes(m.in_a, v.a);
   pack_lanes(m.in_b, v.b);
 }

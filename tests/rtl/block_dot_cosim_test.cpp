@@ -67,13 +67,38 @@ TEST_P(BlockDotCosim, RandomAndAdversarial) {
 // may leave the accumulator at Inf/NaN (the next block then clears).
 bool draw_scales(std::mt19937_64& rng, ScaleType s, BlockVector& x) {
   const unsigned r = rng() % 100;
+  auto uni = [&](int lo, int hi) { return lo + static_cast<int>(rng() % static_cast<unsigned>(hi - lo + 1)); };
   if (s == ScaleType::ue4m3) {  // 0x00 = 0 ... 0x7E = 448, 0x7F NaN: every code is in range of FP32
     x.xa = static_cast<std::uint8_t>(r < 4 ? 0x7F : rng() % 0x7F);
     x.xb = static_cast<std::uint8_t>(r < 8 ? rng() % 0x80 : rng() % 0x7F);
     return r < 8;
   }
-  auto uni = [&](int lo, int hi) { return lo + static_cast<int>(rng() % static_cast<unsigned>(hi - lo + 1)); };
   const int t = r < 50 ? uni(-8, 8) : r < 65 ? uni(-40, 40) : r < 78 ? uni(-165, -110) : uni(105, 135);
+  if (s == ScaleType::fp32 || s == ScaleType::fp32_zero) {
+    // FP32: X_A X_B about 2^t (signs and mantissas random; below 2^-126 a subnormal scale), NaN/Inf, any bits
+    // in the underflow band, half the time one scale near 1 and the other subnormal (clamped at 2^-149)
+    const int sa = r >= 65 && r < 78 && rng() % 2
+                       ? uni(-20, 20)
+                       : std::clamp(t / 2 + uni(-2, 2), std::max(-126, t - 127), std::min(127, t + 149));
+    // the significand: 1 (half the time: exact sums, ties and tiny exact results stay reachable), 1 + 3 random bits,
+    // or 24 random bits
+    auto fp32 = [&](int k) -> std::uint64_t {
+      const std::uint64_t sign = rng() % 4 == 0 ? 0x80000000u : 0u, m = rng() % 4;
+      const std::uint64_t bits = m < 2 ? 0 : m == 2 ? (rng() & 7) << 20 : rng() & 0x7FFFFF;
+      const std::uint64_t sub = std::uint64_t{1} << (k + 149);  // subnormal: 2^k with the top mantissa bits
+      if (k < -126) return sign | sub | ((bits >> (-126 - k)) & (sub - 1));
+      return sign | static_cast<std::uint64_t>(k + 127) << 23 | bits;
+    };
+    x.xa = fp32(sa);
+    x.xb = fp32(std::max(t - sa, -149));
+    if (r >= 86 && r < 90) (rng() % 2 ? x.xa : x.xb) = rng() % 2 ? 0x7F800000 : 0xFFC00000;
+    if (r >= 90) x.xa = static_cast<std::uint32_t>(rng()), x.xb = static_cast<std::uint32_t>(rng());
+    if (s == ScaleType::fp32_zero) {  // zero points: uniform over the element's codes, or 0xFF
+      for (auto [xs, e] : {std::pair{&x.xa, x.ea}, std::pair{&x.xb, x.eb}})
+        *xs |= static_cast<std::uint64_t>(rng() % 8 == 0 ? 0xFF : rng() % (1u << elem_spec(e).bits)) << 32;
+    }
+    return r >= 78;
+  }
   const int sa = std::clamp(t / 2 + uni(-2, 2), std::max(-127, t - 127), std::min(127, t + 127));
   x.xa = static_cast<std::uint8_t>(127 + sa);
   x.xb = static_cast<std::uint8_t>(127 + t - sa);
@@ -92,7 +117,9 @@ bool special_code(Elem e, std::uint32_t c) { return !std::isfinite(decode_elem(e
 std::vector<BlockVector> product_blocks(const UnitConfig& u, Elem ea, Elem eb, bool accumulated) {
   const int n = u.stim.n, bb = elem_spec(eb).bits;
   const std::uint32_t products = 1u << (elem_spec(ea).bits + bb);
-  const std::uint8_t one = u.stim.scale == ScaleType::e8m0 ? 127 : 0x38;
+  const std::uint64_t one = u.stim.scale == ScaleType::e8m0    ? 127
+                            : u.stim.scale == ScaleType::ue4m3 ? 0x38
+                                                                : 0x3F800000;  // FP32 1.0, zero point 0
   std::mt19937_64 rng(products * 131 + static_cast<unsigned>(ea) * 17 + static_cast<unsigned>(eb));
   std::vector<BlockVector> v;
   const std::uint32_t total = accumulated ? std::max(products, 16384u) : products;
@@ -139,7 +166,7 @@ TEST_P(BlockDotCosim, ExhaustiveProductsEveryElementPair) {
     EXPECT_GT(cov.ties, 0u);
     EXPECT_GT(cov.nan, 0u);
     EXPECT_GT(cov.zero, 0u);
-    if (u.stim.scale == ScaleType::e8m0) {  // UE4M3 scales keep every block value inside FP32's normal range
+    if (u.stim.scale != ScaleType::ue4m3) {  // UE4M3 scales keep every block value inside FP32's normal range
       EXPECT_GT(cov.underflow, 0u);
       EXPECT_GT(cov.tiny_exact, 0u);
       EXPECT_GT(cov.overflow, 0u);
@@ -159,7 +186,8 @@ TEST_P(BlockDotCosim, HandWrittenSpecCases) {
   std::vector<BlockVector> v;
   std::vector<std::pair<std::size_t, const SpecCase*>> at;  // where each case's block is
   for (const SpecCase& c : spec_cases()) {
-    if (c.f != AccFormat{} || c.scale != u.stim.scale || !takes(u.stim.elems_a, c.ea) || !takes(u.stim.elems_b, c.eb))
+    if (c.f != AccFormat{} || c.scale != u.stim.scale || !takes(u.stim.elems_a, c.ea) || !takes(u.stim.elems_b, c.eb) ||
+        (c.alpha && !u.stim.tensor_scale))
       continue;
     std::vector<BlockVector> pre;
     if (c.acc_before != 0) {
@@ -185,15 +213,17 @@ TEST_P(BlockDotCosim, HandWrittenSpecCases) {
   std::printf("[cosim] %s: %zu hand-written spec cases\n", u.name.c_str(), at.size());
 }
 
-// Every pair of scale bytes (256 x 256; UE4M3's bit 7 is a don't-care bit) on fixed (random) element blocks.
+// Every pair of scale values (scale_values: 256 x 256 bytes for E8M0 and UE4M3, whose bit 7 is a don't-care bit;
+// every FP32 class, with zero points at the range ends, for the FP32 scales) on fixed (random) element blocks.
 TEST_P(BlockDotCosim, EveryScalePair) {
   const UnitConfig& u = unit_config(GetParam());
   std::vector<BlockVector> base = random_blocks(u.stim, 4, 99);
   std::vector<BlockVector> v;
-  for (int xa = 0; xa < 256; ++xa)
-    for (int xb = 0; xb < 256; ++xb) {
-      BlockVector x = base[(xa + xb) % 4];
-      x.xa = static_cast<std::uint8_t>(xa), x.xb = static_cast<std::uint8_t>(xb), x.clear = true;
+  std::size_t k = 0;
+  for (const std::uint64_t xa : scale_values(u.stim.scale, u.stim.elems_a.front()))
+    for (const std::uint64_t xb : scale_values(u.stim.scale, u.stim.elems_b.front())) {
+      BlockVector x = base[k++ % 4];
+      x.xa = xa, x.xb = xb, x.clear = true;
       v.push_back(std::move(x));
     }
   check_stream(u, "every scale pair", v);

@@ -1,10 +1,11 @@
 // Replays a golden-vector file (written by mxlab_rtl_golden from the reference) through the Verilated unit and
 // through the C++ model, and counts mismatches of each against the file.
-// Usage: mxlab_rtl_replay <unit> <file>, unit: a block dot unit of rtl/units.json; exit 0 iff every line matched.
+// Usage: mxlab_rtl_replay <unit> <file>, unit: any unit of rtl/units.json; exit 0 iff every line matched.
 #include <exception>
 #include <fstream>
 #include <iostream>
 
+#include "int_replay.hpp"
 #include "reference_check.hpp"
 #include "rtl/models/units.hpp"
 #include "rtl/verilator/vdriver.hpp"
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
     const UnitConfig& u = unit_config(unit);
     std::ifstream in(argv[2]);
     if (!in) throw std::runtime_error(std::string("cannot open ") + argv[2]);
+    if (u.kind != UnitKind::block_dot) return replay_int_golden(u, in);  // int_replay.cpp
     std::vector<BlockVector> v;
     for (std::string line; std::getline(in, line);)
       if (!line.empty() && line[0] != '#') v.push_back(parse_golden_line(line, u.stim.n));

@@ -5,6 +5,7 @@
 
 #include <bit>
 
+#include "formats/block_codecs.hpp"
 #include "formats/packed.hpp"
 #include "model/load_model.hpp"
 #include "model/runtime.hpp"
@@ -30,33 +31,54 @@ struct Capture : model::LinearObserver {
   }
 };
 
-std::vector<PackedTensor> encode_rows(Format f, const Matrix& m) {
+// The rows of m encoded as the runtime's exact GEMM quantizes them (an nvfp4 tensor scale: one for the matrix).
+std::vector<PackedTensor> encode_rows(Format f, const Matrix& m, QuantConfig cfg) {
+  if (cfg.tensor_scale)
+    cfg.tensor_scale_value = codecs::nvfp4_tensor_scale({m.data(), static_cast<std::size_t>(m.size())});
   std::vector<PackedTensor> rows;
-  for (Eigen::Index r = 0; r < m.rows(); ++r) rows.push_back(encode_ref(f, {m.row(r).data(), static_cast<std::size_t>(m.cols())}));
+  for (Eigen::Index r = 0; r < m.rows(); ++r)
+    rows.push_back(encode_ref(f, {m.row(r).data(), static_cast<std::size_t>(m.cols())}, cfg));
   return rows;
 }
 
+// The scale port value of a packed block: its scale bytes (little-endian FP32, then the zero point) as one number.
+std::uint64_t scale_port(const std::uint8_t* block, int bytes) {
+  std::uint64_t x = 0;
+  for (int i = 0; i < bytes; ++i) x |= std::uint64_t{block[i]} << (8 * i);
+  return x;
+}
+
 // The unit's block pairs for output (token t, output channel n): K blocks of A = activation row, B = weight row,
-// short last blocks padded with zero codes.
+// short last blocks padded with codes of value zero (asymmetric INT: the zero point, on each side whose zero point is a
+// code); with tensor scales, every block carries alpha = fl32(g_a * g_w).
 void add_output(std::vector<BlockVector>& v, const PackedTensor& a, const PackedTensor& b, int lanes) {
   const FormatTraits &ta = traits(a.format), &tb = traits(b.format);
+  const int sa = ta.scale_bits() / 8, sb = tb.scale_bits() / 8;
   for (std::size_t k = 0; k < a.block_count(); ++k) {
     BlockVector x;
     x.ea = ta.elem, x.eb = tb.elem, x.clear = k == 0;
     const std::uint8_t *pa = &a.bytes[k * ta.block_bytes(a.block)], *pb = &b.bytes[k * tb.block_bytes(b.block)];
-    x.xa = pa[0], x.xb = pb[0];
-    x.a.assign(lanes, 0), x.b.assign(lanes, 0);
+    x.xa = scale_port(pa, sa), x.xb = scale_port(pb, sb);
+    if (a.has_tensor_scale || b.has_tensor_scale)
+      x.alpha = std::bit_cast<std::uint32_t>(a.tensor_scale * b.tensor_scale);  // fl32(g_a g_w)
+    auto pad = [](const FormatTraits& t, std::uint64_t scale) {
+      const std::uint64_t zp = t.scale == ScaleType::fp32_zero ? scale >> 32 : 0;
+      return static_cast<std::uint8_t>(zp < (1u << t.element().bits) ? zp : 0);
+    };
+    x.a.assign(lanes, pad(ta, x.xa)), x.b.assign(lanes, pad(tb, x.xb));
     const std::size_t n = std::min<std::size_t>(a.block, a.count - k * a.block);
     for (std::size_t i = 0; i < n; ++i) {
-      x.a[i] = static_cast<std::uint8_t>(get_code(pa + 1, ta.element().bits, i));
-      x.b[i] = static_cast<std::uint8_t>(get_code(pb + 1, tb.element().bits, i));
+      x.a[i] = static_cast<std::uint8_t>(get_code(pa + sa, ta.element().bits, i));
+      x.b[i] = static_cast<std::uint8_t>(get_code(pb + sb, tb.element().bits, i));
     }
     v.push_back(std::move(x));
   }
 }
 
+// weights_on_a: the unit's A side takes the weights (W x A units such as int4x8_*), else the activations.
 template <class V>
-void layer_through_unit(const std::string& unit, const char* wf, const char* af) {
+void layer_through_unit(const std::string& unit, const char* wf, const char* af, bool tensor_scale = false,
+                        bool weights_on_a = false) {
   const auto weights = std::make_shared<model::ModelWeights>(model::load_model(std::string(MXLAB_DATA_DIR) + "/models/stories260K.bin"));
   Capture cap;
   model::Runtime fp32(weights);
@@ -68,6 +90,7 @@ void layer_through_unit(const std::string& unit, const char* wf, const char* af)
   model::QuantScheme s;
   s.linear.weight = model::TensorQuant::parse(wf);
   s.linear.input = model::TensorQuant::parse(af);
+  s.linear.weight.cfg.tensor_scale = s.linear.input.cfg.tensor_scale = tensor_scale;
   s.gemm = model::GemmMode::exact;
   model::Runtime exact(weights, s);
   const UnitConfig& u = unit_config(unit);
@@ -75,11 +98,13 @@ void layer_through_unit(const std::string& unit, const char* wf, const char* af)
   for (const LinearId id : {LinearId{0, LinearKind::q}, LinearId{0, LinearKind::down}}) {
     const Matrix& x = cap.inputs.at(id);
     const Matrix y = exact.linear(id, x);
-    const auto act = encode_rows(*s.linear.input.format, x), w = encode_rows(*s.linear.weight.format, weights->linear(id).weight);
+    const auto act = encode_rows(*s.linear.input.format, x, s.linear.input.cfg),
+               w = encode_rows(*s.linear.weight.format, weights->linear(id).weight, s.linear.weight.cfg);
     std::vector<BlockVector> v;
     std::size_t runtime_mismatches = 0;
     for (std::size_t t = 0; t < act.size(); ++t)
-      for (std::size_t n = 0; n < w.size(); ++n) add_output(v, act[t], w[n], u.stim.n);
+      for (std::size_t n = 0; n < w.size(); ++n)
+        weights_on_a ? add_output(v, w[n], act[t], u.stim.n) : add_output(v, act[t], w[n], u.stim.n);
     const std::string what = std::string(af) + " x " + wf + " " + model::linear_name(id);
     const ReferenceRun ref = expect_from_reference(v, u.stim.scale, unit, what);
     EXPECT_EQ(ref.model.mismatches, 0u) << "C++ model vs reference";
@@ -106,6 +131,16 @@ TEST(LayerCosim, Stories260kMxfp8ActsMxfp4Weights) {
   layer_through_unit<Vmxlab_mx_dot_any>("mx_dot_any", "mxfp4_e2m1", "mxfp8_e4m3");
 }
 TEST(LayerCosim, Stories260kNvfp4) { layer_through_unit<Vmxlab_nvfp4_dot>("nvfp4_dot", "nvfp4", "nvfp4"); }
+// NVFP4 with per-row tensor scales on both sides: the unit's epilogue RNE(acc * fl32(g_a g_w)) is the runtime's output.
+TEST(LayerCosim, Stories260kNvfp4TensorScale) {
+  layer_through_unit<Vmxlab_nvfp4_ts_dot>("nvfp4_ts_dot", "nvfp4", "nvfp4", true);
+}
+TEST(LayerCosim, Stories260kInt8ActsInt4Weights) {
+  layer_through_unit<Vmxlab_int4x8_group_dot>("int4x8_group_dot", "int4", "int8", false, true);
+}
+TEST(LayerCosim, Stories260kAsymInt8ActsInt4Weights) {
+  layer_through_unit<Vmxlab_int4x8_asym_dot>("int4x8_asym_dot", "int4_asym", "int8_asym", false, true);
+}
 
 }  // namespace
 }  // namespace mxlab::rtl

@@ -16,18 +16,26 @@ namespace {
 TEST(Reference, HandWrittenSpecTable) {
   for (const SpecCase& c : spec_cases()) {
     const BlockVector v = spec_block(c);
-    const AccResult r = reference::accumulate(c.f, c.acc_before, reference::exact_block(v.pair(), c.scale));
+    AccResult r = reference::accumulate(c.f, c.acc_before, reference::exact_block(v.pair(), c.scale));
+    if (c.alpha) {  // rules E1-E5
+      const AccResult e = reference::tensor_scale(c.f, r.bits, *c.alpha);
+      r = {e.bits, r.flags | e.flags};
+    }
     EXPECT_EQ(r.bits, c.want) << c.what;
     EXPECT_EQ(r.flags, c.flags) << c.what;
   }
   RecordProperty("cases", static_cast<int>(spec_cases().size()));
 }
 
-// The model (block_value of formats/dot.hpp + acc_add of formats/accumulate.hpp) on the same table.
+// The model (block_value of formats/dot.hpp + acc_add of formats/accumulate.hpp, its tensor_scale) on the same table.
 TEST(Model, HandWrittenSpecTable) {
   for (const SpecCase& c : spec_cases()) {
     const BlockVector v = spec_block(c);
-    const AccResult r = acc_add(c.f, c.acc_before, block_value(v.pair(), c.scale));
+    AccResult r = acc_add(c.f, c.acc_before, block_value(v.pair(), c.scale));
+    if (c.alpha) {
+      const AccResult e = tensor_scale(c.f, r.bits, *c.alpha);
+      r = {e.bits, r.flags | e.flags};
+    }
     EXPECT_EQ(r.bits, c.want) << c.what;
     EXPECT_EQ(r.flags, c.flags) << c.what;
   }

@@ -6,11 +6,15 @@ namespace mxlab::rtl {
 namespace {
 constexpr Elem e2m1 = Elem::e2m1, e4m3 = Elem::e4m3, e5m2 = Elem::e5m2, int8 = Elem::int8, e1m2 = Elem::e1m2,
                e3m0 = Elem::e3m0;
-constexpr ScaleType E8 = ScaleType::e8m0, UE = ScaleType::ue4m3;
+constexpr Elem int4 = Elem::int4;
+constexpr ScaleType E8 = ScaleType::e8m0, UE = ScaleType::ue4m3, F32 = ScaleType::fp32, FZ = ScaleType::fp32_zero;
+constexpr std::uint64_t ONE = 0x3F800000;  // FP32 1.0
+constexpr std::uint64_t zp(std::uint64_t fp32, std::uint64_t z) { return fp32 | z << 32; }  // FP32 + zero point
 constexpr unsigned NX = kInexact, UF = kUnderflow, OF = kOverflow, NI = kNanIn, IV = kInvalid;
 // E2M1 1.0 = 0x2, 0.5 = 0x1, 1.5 = 0x3, 6 = 0x7, -1 = 0xA, -0.5 = 0x9; E1M2 3.5 = 0x7; E3M0 16 = 0x7; E4M3 1.0 = 0x38,
 // 2 = 0x40, 256 = 0x78, 448 = 0x7E, 2^-7 = 0x04, NaN 0x7F; E5M2 1.0 = 0x3C, +Inf 0x7C, -Inf 0xFC, NaN 0x7D;
-// MXINT8 k/64: 0x40 = 1, 0x80 = -2; E8M0 2^(x-127).
+// MXINT8 k/64: 0x40 = 1, 0x80 = -2; E8M0 2^(x-127). INT per group (FP32 scales): integers, INT4 0x7 = 7, 0x8 = -8,
+// INT8 0x7F = 127, 0x80 = -128; asymmetric: unsigned code - zero point (INT4 0xF = 15, INT8 0xFF = 255).
 }  // namespace
 
 const std::vector<SpecCase>& spec_cases() {
@@ -70,6 +74,74 @@ const std::vector<SpecCase>& spec_cases() {
       {"FP16 65536: overflow", e2m1, e2m1, E8, 143, 127, {{0x2, 0x2}}, 0, 0x7C00, OF | NX, {5, 10}},
       {"FP16 2^-24 exact subnormal", e2m1, e2m1, E8, 103, 127, {{0x2, 0x2}}, 0, 0x0001, 0, {5, 10}},
       {"BF16 1 + 2^-8: tie to even", e2m1, e2m1, E8, 119, 127, {{0x2, 0x2}}, 0x3F80, 0x3F80, NX, {8, 7}},
+      // FP32 scales (INT per group: integer elements)
+      {"FP32 scales 1 x 1: INT4 7 x INT8 127 = 889", int4, int8, F32, ONE, ONE, {{0x7, 0x7F}}, 0, 0x445E4000, 0},
+      {"FP32 INT4 -8 x INT8 -128 = 1024", int4, int8, F32, ONE, ONE, {{0x8, 0x80}}, 0, 0x44800000, 0},
+      {"FP32 scale -1: negative block", int4, int8, F32, 0xBF800000, ONE, {{0x1, 0x1}}, 0, 0xBF800000, 0},
+      {"FP32 scales -1 x -2: positive", int4, int8, F32, 0xBF800000, 0xC0000000, {{0x1, 0x3}}, 0, 0x40C00000, 0},
+      {"FP32 1.5 x 1.5 = 2.25", int4, int8, F32, 0x3FC00000, 0x3FC00000, {{0x1, 0x1}}, 0, 0x40100000, 0},
+      {"FP32 (1 + 2^-23)^2: 48-bit product rounds", int4, int8, F32, 0x3F800001, 0x3F800001, {{0x1, 0x1}}, 0,
+       0x3F800002, NX},
+      {"FP32 1.5 (1 + 2^-23): tie, to even (up)", int4, int8, F32, 0x3F800001, 0x3FC00000, {{0x1, 0x1}}, 0,
+       0x3FC00002, NX},
+      {"FP32 zero scale: +0", int4, int8, F32, 0x00000000, ONE, {{0x7, 0x7F}}, 0, 0x00000000, 0},
+      {"FP32 -0 scale: +0", int4, int8, F32, 0x80000000, ONE, {{0x7, 0x7F}}, 0, 0x00000000, 0},
+      {"FP32 subnormal scale 2^-149 x 1", int4, int8, F32, 0x00000001, ONE, {{0x1, 0x1}}, 0, 0x00000001, 0},
+      {"FP32 2^-149 x 2^127 = 2^-22", int4, int8, F32, 0x00000001, 0x7F000000, {{0x1, 0x1}}, 0, 0x34800000, 0},
+      {"FP32 max subnormal x 1: exact", int4, int8, F32, 0x007FFFFF, ONE, {{0x1, 0x1}}, 0, 0x007FFFFF, 0},
+      {"FP32 2^-149 x 2^-149: underflow to +0", int4, int8, F32, 0x00000001, 0x00000001, {{0x1, 0x1}}, 0, 0x00000000,
+       UF | NX},
+      {"FP32 -2^-149 x 2^-149 x 7: rounds to -0", int4, int8, F32, 0x80000001, 0x00000001, {{0x7, 0x1}}, 0,
+       0x80000000, UF | NX},
+      {"FP32 max x max: overflow", int4, int8, F32, 0x7F7FFFFF, 0x7F7FFFFF, {{0x1, 0x1}}, 0, 0x7F800000, OF | NX},
+      {"FP32 -max x max: overflow to -Inf", int4, int8, F32, 0xFF7FFFFF, 0x7F7FFFFF, {{0x1, 0x1}}, 0, 0xFF800000,
+       OF | NX},
+      {"FP32 +Inf scale: NaN block", int4, int8, F32, 0x7F800000, ONE, {{0x1, 0x1}}, 0, 0x7FC00000, NI},
+      {"FP32 -Inf scale on zero elements: NaN", int4, int8, F32, ONE, 0xFF800000, {}, 0, 0x7FC00000, NI},
+      {"FP32 NaN scale with the sign bit: NaN", int4, int8, F32, 0xFFFFFFFF, ONE, {{0x1, 0x1}}, 0, 0x7FC00000, NI},
+      {"FP32 E2M1 6 x E4M3 448, scales 0.5 x 2", e2m1, e4m3, F32, 0x3F000000, 0x40000000, {{0x7, 0x7E}}, 0, 0x45280000,
+       0},
+      {"FP32 E4M3 NaN element: NaN", e4m3, e4m3, F32, ONE, ONE, {{0x7F, 0x38}}, 0, 0x7FC00000, NI},
+      {"FP32 scale -1: E1M2 3.5 x E4M3 -2 = 7", e1m2, e4m3, F32, 0xBF800000, ONE, {{0x7, 0xC0}}, 0, 0x40E00000, 0},
+      // FP32 + zero point (asymmetric INT: element = unsigned code - zero point)
+      {"zero points 8 and 0: (0 - 8) x 255", int4, int8, FZ, zp(ONE, 8), zp(ONE, 0), {{0x0, 0xFF}}, 0, 0xC4FF0000, 0},
+      // (the other lanes hold code 0 on both sides: element -zero point; one side's zero point 0 keeps them 0)
+      {"zero point 255 on A: (15 - 255) x 255", int4, int8, FZ, zp(ONE, 0xFF), zp(ONE, 0), {{0xF, 0xFF}}, 0, 0xC76F1000,
+       0},
+      {"zero point 255 on B: 7 x (0 - 255)", int4, int8, FZ, zp(ONE, 0), zp(ONE, 0xFF), {{0x7, 0x00}}, 0, 0xC4DF2000, 0},
+      {"code = zero point: 0", int4, int8, FZ, zp(ONE, 5), zp(ONE, 0), {{0x5, 0xC8}}, 0, 0x00000000, 0},
+      {"zero points 1 and 1: 32 lanes (0 - 1) x (0 - 1) = 32", int4, int8, FZ, zp(ONE, 1), zp(ONE, 1), {}, 0,
+       0x42000000, 0},
+      {"zero point 0, codes unsigned: 15 x 255", int4, int8, FZ, zp(ONE, 0), zp(ONE, 0), {{0xF, 0xFF}}, 0, 0x456F1000,
+       0},
+      {"zero-point lanes, scale 2: (1 - 1) x 9 + (3 - 1) x 7", int4, int8, FZ, zp(ONE, 1), zp(0x40000000, 0),
+       {{0x1, 0x9}, {0x3, 0x7}}, 0, 0x41E00000, 0},
+      {"zero point, scale -0.5: (0 - 1) x (2 - 0) = -2 x -0.5", int4, int8, FZ, zp(0xBF000000, 1), zp(ONE, 0),
+       {{0x0, 0x2}}, 0, 0x3F800000, 0},
+      {"zero point, NaN scale", int4, int8, FZ, zp(0x7FC00000, 3), zp(ONE, 3), {{0x3, 0x3}}, 0, 0x7FC00000, NI},
+      {"zero point, subnormal scales: underflow", int4, int8, FZ, zp(0x00000001, 0), zp(0x00000001, 0), {{0xF, 0xFF}},
+       0, 0x00000000, UF | NX},
+      // tensor-scale epilogue (NVFP4 blocks; output = RNE(acc * alpha), flags of both)
+      {"epilogue 1 x 3", e2m1, e2m1, UE, 0x38, 0x38, {{0x2, 0x2}}, 0, 0x40400000, 0, {}, 0x40400000},
+      {"epilogue acc 1 x alpha -0 = -0", e2m1, e2m1, UE, 0x38, 0x38, {{0x2, 0x2}}, 0, 0x80000000, 0, {}, 0x80000000},
+      {"epilogue acc -1 x alpha -2 = 2", e2m1, e2m1, UE, 0x38, 0x38, {{0x2, 0xA}}, 0, 0x40000000, 0, {}, 0xC0000000},
+      {"epilogue alpha NaN: nan_in", e2m1, e2m1, UE, 0x38, 0x38, {{0x2, 0x2}}, 0, 0x7FC00000, NI, {}, 0x7FC00001},
+      {"epilogue alpha +Inf", e2m1, e2m1, UE, 0x38, 0x38, {{0x2, 0x2}}, 0, 0x7F800000, 0, {}, 0x7F800000},
+      {"epilogue acc +0 x alpha Inf: invalid", e2m1, e2m1, UE, 0x38, 0x38, {}, 0, 0x7FC00000, IV, {}, 0x7F800000},
+      {"epilogue NaN block: NaN, nan_in once", e2m1, e2m1, UE, 0x7F, 0x38, {{0x2, 0x2}}, 0, 0x7FC00000, NI, {},
+       0x00000000},
+      {"epilogue 1 x 2^-149: exact subnormal", e2m1, e2m1, UE, 0x38, 0x38, {{0x2, 0x2}}, 0, 0x00000001, 0, {},
+       0x00000001},
+      {"epilogue 0.5 x 2^-149: tie to even gives +0", e2m1, e2m1, UE, 0x38, 0x38, {{0x1, 0x2}}, 0, 0x00000000, UF | NX,
+       {}, 0x00000001},
+      {"epilogue 0.75 x 2^-149 rounds up to 2^-149", e2m1, e2m1, UE, 0x38, 0x38, {{0x1, 0x3}}, 0, 0x00000001, UF | NX,
+       {}, 0x00000001},
+      {"epilogue 2^-20 x 2^-110 = 2^-130 exact", e2m1, e2m1, UE, 0x01, 0x01, {{0x1, 0x1}}, 0, 0x00080000, 0, {},
+       0x08800000},
+      {"epilogue 1.5 (1 + 2^-23): tie, to even (up)", e2m1, e2m1, UE, 0x38, 0x38, {{0x3, 0x2}}, 0, 0x3FC00002, NX, {},
+       0x3F800001},
+      {"epilogue 448^2 36 x max: overflow", e2m1, e2m1, UE, 0x7E, 0x7E, {{0x7, 0x7}}, 0, 0x7F800000, OF | NX, {},
+       0x7F7FFFFF},
   };
   return cases;
 }
@@ -77,8 +149,8 @@ const std::vector<SpecCase>& spec_cases() {
 
 BlockVector spec_block(const SpecCase& c) {
   BlockVector v;
-  v.ea = c.ea, v.eb = c.eb, v.xa = c.xa, v.xb = c.xb;
-  const int n = c.scale == E8 ? 32 : 16;
+  v.ea = c.ea, v.eb = c.eb, v.xa = c.xa, v.xb = c.xb, v.alpha = c.alpha;
+  const int n = c.scale == UE ? 16 : 32;
   v.a.assign(n, 0), v.b.assign(n, 0);
   for (std::size_t i = 0; i < c.lanes.size(); ++i) v.a[i] = c.lanes[i].first, v.b[i] = c.lanes[i].second;
   return v;

@@ -3,6 +3,7 @@
 // and the model are checked against it (reference_test.cpp), and the RTL runs it (block_dot_cosim_test.cpp).
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -14,16 +15,17 @@ struct SpecCase {
   const char* what;
   Elem ea, eb;
   ScaleType scale;
-  std::uint8_t xa, xb;
+  std::uint64_t xa, xb;  // scale port values (FP32 + zero point: zero point in bits 39:32)
   std::vector<std::pair<std::uint8_t, std::uint8_t>> lanes;  // codes (A, B) of lanes 0, 1, ...; the rest are 0
   std::uint64_t acc_before;
   std::uint64_t want;
   unsigned flags;
   AccFormat f = {};
+  std::optional<std::uint64_t> alpha = {};  // tensor scale (TSCALE units): want = RNE(acc * alpha)
 };
 const std::vector<SpecCase>& spec_cases();
 
-// The case's block pair (32 lanes with E8M0 scales, 16 with UE4M3), clear off.
+// The case's block pair (16 lanes with UE4M3 scales, 32 with the others), clear off.
 BlockVector spec_block(const SpecCase& c);
 
 // Block pairs of an E4M3 x E4M3 unit with E8M0 scales (N >= 24 lanes) that leave an FP32 accumulator holding

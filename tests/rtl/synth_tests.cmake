@@ -2,7 +2,7 @@
 # flow of rtl/synth/ (Yosys dfflibmap + abc, then OpenSTA), which fails unless synthesis finishes within
 # MXLAB_SYNTH_TIME_LIMIT_S and the netlist has cells, area, flip-flops and a positive critical path.
 # Label `synth`; units not in MXLAB_SYNTH_DEFAULT_UNITS are also `slow` (outside the default test run).
-set(MXLAB_SYNTH_DEFAULT_UNITS "mxfp4_dot;int_mac" CACHE STRING
+set(MXLAB_SYNTH_DEFAULT_UNITS "mxfp4_dot;int_mac;int2_mac" CACHE STRING
     "Catalog units whose synthesis test is in the default run")
 foreach(unit IN LISTS MXLAB_SYNTH_UNITS)
   add_test(NAME rtl_synth_${unit}

@@ -3,6 +3,7 @@
 // probe block shows the scale type the catalog names.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <sstream>
@@ -21,6 +22,7 @@ struct VerilatedUnit {
   UnitKind kind;
   std::map<std::string, int> params;
   std::size_t a = 0, b = 0, acc = 0;  // in_a, in_b, out_acc (vq_mac: in_x, in_idx, out_acc)
+  std::size_t xa = 0, alpha = 0;       // block_dot: in_xa, in_alpha
 };
 
 std::map<std::string, int> parse_params(const std::string& s) {  // "N=32 ELEM_A=4"
@@ -38,7 +40,10 @@ std::vector<VerilatedUnit> verilated_units() {
 #define MXLAB_AB_UNIT(name, V, p, kind)                                                                      \
   v.push_back({#name, kind, parse_params(p), port_bytes<decltype(std::declval<V&>().in_a)>,                   \
                port_bytes<decltype(std::declval<V&>().in_b)>, port_bytes<decltype(std::declval<V&>().out_acc)>});
-#define MXLAB_DOT_UNIT(name, V, p) MXLAB_AB_UNIT(name, V, p, UnitKind::block_dot)
+#define MXLAB_DOT_UNIT(name, V, p)                                                   \
+  MXLAB_AB_UNIT(name, V, p, UnitKind::block_dot)                                     \
+  v.back().xa = port_bytes<decltype(std::declval<V&>().in_xa)>;                      \
+  v.back().alpha = port_bytes<decltype(std::declval<V&>().in_alpha)>;
 #define MXLAB_INT_UNIT(name, V, p) MXLAB_AB_UNIT(name, V, p, UnitKind::int_mac)
 #define MXLAB_VQ_UNIT(name, V, p)                                                                          \
   v.push_back({#name, UnitKind::vq_mac, parse_params(p), port_bytes<decltype(std::declval<V&>().in_x)>, \
@@ -56,6 +61,13 @@ std::size_t container_bytes(int bits) {
   if (bits <= 32) return 4;
   if (bits <= 64) return 8;
   return 4 * static_cast<std::size_t>((bits + 31) / 32);
+}
+
+// Packed bits of one block scale of type s (FormatTraits::scale_bits of the table's formats with that scale type).
+int scale_bits(ScaleType s) {
+  for (const FormatTraits& t : format_table())
+    if (t.scale == s) return t.scale_bits();
+  return 0;
 }
 
 TEST(UnitCatalog, NamesRoundTripAndKindsPartitionTheCatalog) {
@@ -80,8 +92,18 @@ TEST(UnitCatalog, NamesRoundTripAndKindsPartitionTheCatalog) {
       for (Elem e : elems)
         EXPECT_TRUE(u.kind == UnitKind::block_dot ? is_data_elem(e) : elem_spec(e).is_int)
             << n << " " << elem_spec(e).name;
-    if (u.kind == UnitKind::block_dot) {
-      EXPECT_TRUE(u.stim.scale == ScaleType::e8m0 || u.stim.scale == ScaleType::ue4m3) << n;
+    if (u.kind == UnitKind::block_dot && u.stim.scale == ScaleType::fp32_zero) {  // asymmetric: fixed INT types
+      EXPECT_TRUE(u.stim.elems_a.size() == 1 && elem_spec(u.stim.elems_a[0]).is_int) << n;
+      EXPECT_TRUE(u.stim.elems_b.size() == 1 && elem_spec(u.stim.elems_b[0]).is_int) << n;
+    }
+    if (u.kind == UnitKind::block_dot && u.stim.scale == ScaleType::fp32) {  // run-time INT types would be MX INT
+      for (const auto& elems : {u.stim.elems_a, u.stim.elems_b})
+        EXPECT_TRUE(elems.size() == 1 ||
+                    std::none_of(elems.begin(), elems.end(), [](Elem e) { return elem_spec(e).is_int; }))
+            << n << ": an FP32-scaled unit selects FP element types only at run time";
+    }
+    if (u.kind != UnitKind::block_dot) {
+      EXPECT_FALSE(u.stim.tensor_scale) << n;
     }
   }
   try {
@@ -120,7 +142,12 @@ TEST(UnitCatalog, EveryUnitIsVerilatedWithItsCatalogParametersAndPortWidths) {
       expect_elem_param(u.name, want["ELEM_A"], u.stim.elems_a);
       expect_elem_param(u.name, want["ELEM_B"], u.stim.elems_b);
     }
-    if (u.kind == UnitKind::block_dot) want["SCALE"] = static_cast<int>(u.stim.scale);
+    if (u.kind == UnitKind::block_dot) {
+      want["SCALE"] = static_cast<int>(u.stim.scale);
+      EXPECT_EQ(v.xa, container_bytes(scale_bits(u.stim.scale))) << "in_xa: the scale type's packed bits";
+      EXPECT_EQ(v.alpha, 4u) << "in_alpha: FP32";
+      EXPECT_EQ(v.params.count("TSCALE") ? v.params.at("TSCALE") : 0, u.stim.tensor_scale ? 1 : 0);
+    }
     EXPECT_EQ(v.params, want);
     EXPECT_EQ(v.acc, 4u) << "32-bit accumulator";
     if (u.kind == UnitKind::vq_mac) {
@@ -133,21 +160,34 @@ TEST(UnitCatalog, EveryUnitIsVerilatedWithItsCatalogParametersAndPortWidths) {
   }
 }
 
-// Scale bytes 0x7F on zero elements: 2^0 * 0 = +0 under E8M0, NaN under UE4M3 (0x7F is its NaN). The Verilated
-// unit must give what the reference gives for the catalog's scale type.
+// Probe blocks whose reference results tell the four scale types apart (0x7F: E8M0 2^0, UE4M3 NaN, FP32 a
+// subnormal; 0x7F800000: FP32 Inf = NaN block, E8M0/UE4M3 low byte 0; zero point 1 on code 1: 0 only with a zero
+// point). The Verilated unit must give what the reference gives for the catalog's scale type on every probe.
 TEST(UnitCatalog, BlockDotUnitsUseTheirCatalogScaleType) {
+  const ScaleType all[] = {ScaleType::e8m0, ScaleType::ue4m3, ScaleType::fp32, ScaleType::fp32_zero};
   for (const std::string& n : unit_names(UnitKind::block_dot)) {
     const UnitConfig& u = unit_config(n);
-    BlockVector probe;
-    probe.ea = u.stim.elems_a.front(), probe.eb = u.stim.elems_b.front(), probe.clear = true;
-    probe.xa = probe.xb = 0x7F;
-    probe.a.assign(u.stim.n, 0), probe.b.assign(u.stim.n, 0);
-    std::vector<BlockVector> v{probe}, other{probe};
+    std::vector<BlockVector> probes;
+    for (const std::uint64_t x : {std::uint64_t{0x7F}, std::uint64_t{0x7F800000}, std::uint64_t{0x013F800000}}) {
+      BlockVector p;
+      p.ea = u.stim.elems_a.front(), p.eb = u.stim.elems_b.front(), p.clear = true;
+      p.xa = p.xb = x;
+      p.a.assign(u.stim.n, 0), p.b.assign(u.stim.n, 0);
+      p.a[0] = p.b[0] = x == 0x013F800000 ? 1 : 0;
+      probes.push_back(std::move(p));
+    }
+    std::vector<BlockVector> v = probes;
     reference::expect(v, u.stim.scale);
-    reference::expect(other, u.stim.scale == ScaleType::e8m0 ? ScaleType::ue4m3 : ScaleType::e8m0);
-    ASSERT_NE(v[0].acc, other[0].acc) << "the probe must tell the scale types apart";
+    for (const ScaleType s : all) {
+      if (s == u.stim.scale) continue;
+      std::vector<BlockVector> other = probes;
+      reference::expect(other, s);
+      bool differ = false;
+      for (std::size_t i = 0; i < v.size(); ++i) differ = differ || v[i].acc != other[i].acc;
+      EXPECT_TRUE(differ) << n << ": the probes must tell " << scale_name(u.stim.scale) << " from " << scale_name(s);
+    }
     const verilator::CosimStats st = verilator::stream_unit(n, v);
-    EXPECT_EQ(st.checked, 1u) << n;
+    EXPECT_EQ(st.checked, v.size()) << n;
     EXPECT_EQ(st.mismatches, 0u) << n << " does not decode its scales as " << scale_name(u.stim.scale);
   }
 }
