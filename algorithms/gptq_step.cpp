@@ -1,7 +1,11 @@
 // GPTQ over the whole model, as the reference llama.py sequential mode: layer by layer, and within a layer
 // the groups {q,k,v}, {o}, {gate,up}, {down} (true-sequential), each Hessian H = 2/n X^T X taken from inputs
-// propagated through the already-quantized layers (with the activation formats upstream). Each linear is
-// quantized in its own weight format. Parameters: act_order=off, static_groups=off, percdamp=0.01, blocksize=128.
+// propagated through the already-quantized layers (with the activation formats upstream). X is the layer's
+// input before its own activation quantization (hessian_from=float, the reference's choice: its inputs come
+// from the quantized model so far, it has no activation quantizer), or that input quantized in the layer's
+// activation format as the deployed layer multiplies it (hessian_from=quantized; the same without one). Each
+// linear is quantized in its own weight format. Parameters: act_order=off, static_groups=off, percdamp=0.01,
+// blocksize=128, hessian_from=float.
 #include <sstream>
 
 #include "algorithms/gptq.hpp"
@@ -13,7 +17,7 @@ namespace {
 
 class Gptq final : public PtqAlgorithm {
  public:
-  explicit Gptq(GptqOptions opt) : opt_(opt) {}
+  Gptq(GptqOptions opt, bool quantized_inputs) : opt_(opt), quantized_inputs_(quantized_inputs) {}
   std::string_view name() const override { return "gptq"; }
   void run(PtqContext& ctx) const override {
     model::ModelWeights& w = *ctx.weights;
@@ -24,7 +28,9 @@ class Gptq final : public PtqAlgorithm {
       for (LinearKind k : kinds) any = any || ctx.weight_format({layer, k}).enabled();
       if (!any) return;  // all left in FP by per-layer overrides
       rt.clear_weight_cache();  // earlier groups' weights were replaced
-      const Eigen::MatrixXd H = input_hessian(rt, inputs, {layer, kinds.front()});
+      const LinearId first{layer, kinds.front()};
+      const model::TensorQuant act = ctx.scheme.for_linear(first).input;
+      const Eigen::MatrixXd H = input_hessian(rt, inputs, first, quantized_inputs_ ? &act : nullptr);
       for (LinearKind k : kinds) {
         const LinearId id{layer, k};
         const model::TensorQuant quant = ctx.weight_format(id);
@@ -59,18 +65,19 @@ class Gptq final : public PtqAlgorithm {
 
  private:
   GptqOptions opt_;
+  bool quantized_inputs_;
 };
 
 }  // namespace
 
 std::unique_ptr<PtqAlgorithm> make_gptq(const StepParams& p) {
-  p.expect({"act_order", "static_groups", "percdamp", "blocksize"});
+  p.expect({"act_order", "static_groups", "percdamp", "blocksize", "hessian_from"});
   GptqOptions o;
   o.act_order = p.flag("act_order", o.act_order);
   o.static_groups = p.flag("static_groups", o.static_groups);
   o.percdamp = p.number("percdamp", o.percdamp, 0.0, 1.0);
   o.blocksize = p.integer("blocksize", o.blocksize, 1, 1 << 20);
-  return std::make_unique<Gptq>(o);
+  return std::make_unique<Gptq>(o, p.choice("hessian_from", "float", {"float", "quantized"}) == "quantized");
 }
 
 }  // namespace mxlab::algorithms

@@ -34,8 +34,25 @@ void LayerInputs::advance(model::Runtime& rt) {
 }
 
 namespace {
-// The inputs of linear `id` over the calibration windows: its raw rows (record) or its X^T X (hessian).
-model::CalibrationCapture capture_one(model::Runtime& runtime, const LayerInputs& inputs, LinearId id, bool hessian) {
+// Passes every observed input on to `inner` quantized in `act`, with the stream of the runtime's input hook.
+class QuantizingObserver final : public model::LinearObserver {
+ public:
+  QuantizingObserver(const model::TensorQuant& act, model::LinearObserver& inner) : act_(act), inner_(inner) {}
+  void observe(LinearId id, const Matrix& x) override {
+    Matrix q = x;
+    model::quantize_rows(act_, q, model::quant_stream(id, 1, 0));
+    inner_.observe(id, q);
+  }
+
+ private:
+  const model::TensorQuant& act_;
+  model::LinearObserver& inner_;
+};
+
+// The inputs of linear `id` over the calibration windows (quantized in `act` when given and enabled): its raw
+// rows (record) or its X^T X (hessian).
+model::CalibrationCapture capture_one(model::Runtime& runtime, const LayerInputs& inputs, LinearId id, bool hessian,
+                                      const model::TensorQuant* act = nullptr) {
   const int layer = id.kind == LinearKind::classifier ? runtime.config().n_layers : id.layer;
   if (layer != inputs.layer())
     throw std::logic_error("layer inputs are at layer " + std::to_string(inputs.layer()) + ", not at " + model::linear_name(id));
@@ -45,7 +62,12 @@ model::CalibrationCapture capture_one(model::Runtime& runtime, const LayerInputs
   opt.select = [id](LinearId x) { return x == id; };
   if (!hessian) opt.record = id;
   model::CalibrationCapture capture(opt);
-  inputs.observe(runtime, capture);
+  if (act && act->enabled()) {
+    QuantizingObserver quantized(*act, capture);
+    inputs.observe(runtime, quantized);
+  } else {
+    inputs.observe(runtime, capture);
+  }
   return capture;
 }
 }  // namespace
@@ -54,8 +76,9 @@ Matrix record_inputs(model::Runtime& runtime, const LayerInputs& inputs, LinearI
   return capture_one(runtime, inputs, id, false).recorded();
 }
 
-Eigen::MatrixXd input_hessian(model::Runtime& runtime, const LayerInputs& inputs, LinearId id) {
-  const model::CalibrationCapture capture = capture_one(runtime, inputs, id, true);
+Eigen::MatrixXd input_hessian(model::Runtime& runtime, const LayerInputs& inputs, LinearId id,
+                              const model::TensorQuant* act) {
+  const model::CalibrationCapture capture = capture_one(runtime, inputs, id, true, act);
   const model::LinearStats& st = capture.stats(id);
   return 2.0 * st.xtx / static_cast<double>(st.rows);
 }
@@ -67,19 +90,22 @@ Matrix linear_output(const model::Linear& lin, const Matrix& x, const Matrix* we
 }
 
 namespace {
-// The linears of one layer with some weights substituted (the block's LinearFn).
-model::LinearFn substituted(const model::ModelWeights& w, int layer, const WeightOverrides& sub) {
-  return [&w, layer, &sub](LinearKind kind, const Matrix& x) {
+// The linears of one layer with some weights and inputs substituted (the block's LinearFn).
+model::LinearFn substituted(const model::ModelWeights& w, int layer, const WeightOverrides& sub, const InputMaps& in) {
+  return [&w, layer, &sub, &in](LinearKind kind, const Matrix& x) {
     const auto it = sub.find(kind);
-    return linear_output(w.linear({layer, kind}), x, it == sub.end() ? nullptr : &it->second);
+    const Matrix* weight = it == sub.end() ? nullptr : &it->second;
+    if (const auto m = in.find(kind); m != in.end()) return linear_output(w.linear({layer, kind}), m->second(x), weight);
+    return linear_output(w.linear({layer, kind}), x, weight);
   };
 }
 }  // namespace
 
-Matrix attention_output(const model::ModelWeights& w, int layer, const Matrix& xb, int ctx, const WeightOverrides& sub) {
+Matrix attention_output(const model::ModelWeights& w, int layer, const Matrix& xb, int ctx, const WeightOverrides& sub,
+                        const InputMaps& in) {
   const model::ModelConfig& c = w.config;
   if (ctx <= 0 || xb.rows() % ctx != 0) throw std::invalid_argument("attention_output: rows are not whole windows");
-  const model::LinearFn lin = substituted(w, layer, sub);
+  const model::LinearFn lin = substituted(w, layer, sub, in);
   const model::AttendFn attend = [&c](Matrix& q, Matrix& k, Matrix& v) { return model::causal_attention(q, k, v, c, 0, {}); };
   Matrix out(xb.rows(), c.dim);
   for (Eigen::Index r0 = 0; r0 < xb.rows(); r0 += ctx)
@@ -87,8 +113,9 @@ Matrix attention_output(const model::ModelWeights& w, int layer, const Matrix& x
   return out;
 }
 
-Matrix mlp_output(const model::ModelWeights& w, int layer, const Matrix& x, const WeightOverrides& sub) {
-  return model::mlp_block(x, substituted(w, layer, sub));
+Matrix mlp_output(const model::ModelWeights& w, int layer, const Matrix& x, const WeightOverrides& sub,
+                  const InputMaps& in) {
+  return model::mlp_block(x, substituted(w, layer, sub, in));
 }
 
 Predecessor predecessor_of(LinearKind first) {

@@ -1,6 +1,7 @@
 // What the PTQ algorithms need from a running model: captured layer inputs, re-running parts of one block on
 // them with substitute weights, and folding per-channel scales into a layer and its predecessor.
 #pragma once
+#include <functional>
 #include <map>
 
 #include "model/calibration.hpp"
@@ -34,17 +35,24 @@ class LayerInputs {
 
 // The input rows of `id` (a linear of inputs.layer(), or the classifier at n_layers), windows concatenated.
 Matrix record_inputs(model::Runtime& runtime, const LayerInputs& inputs, LinearId id);
-// GPTQ's H = 2/n X^T X of `id`'s inputs over the calibration windows (n = tokens).
-Eigen::MatrixXd input_hessian(model::Runtime& runtime, const LayerInputs& inputs, LinearId id);
+// GPTQ's H = 2/n X^T X of `id`'s inputs over the calibration windows (n = tokens). With `act` (enabled), X is
+// first quantized row by row in that format, as the deployed layer's input hook quantizes it.
+Eigen::MatrixXd input_hessian(model::Runtime& runtime, const LayerInputs& inputs, LinearId id,
+                              const model::TensorQuant* act = nullptr);
 
 // Substitute weights for some linears of one block (absent = the model's own).
 using WeightOverrides = std::map<LinearKind, Matrix>;
+// What some linears of one block multiply instead of their input (e.g. AWQ's x / s quantized in the activation
+// format); absent kinds multiply their input as is.
+using InputMaps = std::map<LinearKind, std::function<Matrix(const Matrix&)>>;
 
 // Attention sub-block of layer l on its normalized input xb (windows of ctx rows, positions 0..ctx-1 each):
-// o(attention(RoPE(q xb), RoPE(k xb), v xb)), no quantization hooks.
-Matrix attention_output(const model::ModelWeights& w, int layer, const Matrix& xb, int ctx, const WeightOverrides& sub = {});
+// o(attention(RoPE(q xb), RoPE(k xb), v xb)), no quantization hooks but `in`.
+Matrix attention_output(const model::ModelWeights& w, int layer, const Matrix& xb, int ctx, const WeightOverrides& sub = {},
+                        const InputMaps& in = {});
 // Feed-forward sub-block of layer l on its normalized input: down(silu(gate x) * up x).
-Matrix mlp_output(const model::ModelWeights& w, int layer, const Matrix& x, const WeightOverrides& sub = {});
+Matrix mlp_output(const model::ModelWeights& w, int layer, const Matrix& x, const WeightOverrides& sub = {},
+                  const InputMaps& in = {});
 // One linear layer: x W^T + b.
 Matrix linear_output(const model::Linear& lin, const Matrix& x, const Matrix* weight = nullptr);
 

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <sstream>
+#include <stdexcept>
 
 #include "model/eval_json.hpp"
 #include "model/load_model.hpp"
@@ -11,19 +12,43 @@
 
 namespace mxlab::algorithms {
 
+namespace {
+const std::string kAllow = " (pass --allow-overlap to calibrate on evaluation text anyway)";
+}  // namespace
+
 PtqSession prepare_session(const PtqSessionOptions& opt, const PtqLog& log) {
+  const bool check = !opt.calib.text.empty() && !opt.allow_overlap;
+  const std::string calib_name = "--calib " + opt.calib.text.string();
+  if (check) {
+    const std::uint64_t h = text_hash(opt.calib.text);
+    for (const auto& [name, file] : opt.eval_texts)
+      if (text_hash(file) == h)
+        throw std::invalid_argument(calib_name + " has the same content as the evaluation text '" + name + "' (" +
+                                    file.string() + ")" + kAllow);
+  }
   PtqSession s;
   s.fp32 = std::make_shared<const model::ModelWeights>(model::load_model(opt.model));
   const model::Tokenizer tok(opt.tokenizer);
   model::Runtime fp(s.fp32);
-  s.calib = calibration_tokens(fp, tok, opt.calib);
-  s.ctx = opt.calib.length;
+  CalibWindows calib = calibration_windows(fp, tok, opt.calib);
+  s.calib = std::move(calib.tokens);
+  s.ctx = calib.length;
+  s.calib_offsets = std::move(calib.offsets);
   if (log)
-    log("ptq: calibration " + (opt.calib.text.empty() ? std::string("self-generated samples") : opt.calib.text.string()) +
-        ", " + std::to_string(opt.calib.samples) + " x " + std::to_string(opt.calib.length) + " tokens");
+    log("ptq: calibration " +
+        (opt.calib.text.empty() ? std::string("on self-generated samples, ") : opt.calib.text.string() + ", random windows, ") +
+        std::to_string(opt.calib.samples) + " x " + std::to_string(s.ctx) + " tokens, seed " + std::to_string(opt.calib.seed));
   for (const auto& [name, file] : opt.eval_texts) {
     EvalText t{name, model::load_eval_tokens(tok, file)};
     if (opt.eval_tokens && t.tokens.size() > opt.eval_tokens) t.tokens.resize(opt.eval_tokens);
+    if (check)
+      if (const std::ptrdiff_t k = first_overlapping_window(s.calib, s.ctx, t.tokens); k >= 0) {
+        const std::size_t o = s.calib_offsets.at(static_cast<std::size_t>(k));
+        throw std::invalid_argument(calib_name + ": calibration window " + std::to_string(k) + " (tokens " +
+                                    std::to_string(o) + ".." + std::to_string(o + s.ctx - 1) + ") repeats " +
+                                    std::to_string(std::min(kOverlapRun, s.ctx)) + " consecutive tokens of the evaluated " +
+                                    std::to_string(t.tokens.size()) + " tokens of '" + name + "'" + kAllow);
+      }
     s.texts.push_back(std::move(t));
   }
   return s;
@@ -37,6 +62,7 @@ PtqRunResult run_ptq(const PtqSession& session, std::string_view pipeline, const
   PtqRunResult r;
   r.pipeline = std::string(pipeline);
   r.scheme = scheme;
+  r.deployed = ctx.deployed_scheme();
   r.weights = ctx.weights;
   r.calib_tokens = session.calib.size();
   for (const auto& id : ctx.quantized_linears()) {
@@ -51,6 +77,15 @@ PtqRunResult run_ptq(const PtqSession& session, std::string_view pipeline, const
   r.scales = std::move(ctx.scales);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
+}
+
+model::QuantizedCheckpoint quantized_checkpoint(const PtqRunResult& r) {
+  model::QuantizedCheckpoint q;
+  q.scheme = r.deployed;
+  for (const auto& [id, s] : r.scales) q.linears[id] = {s.quant, s.block, s.tensor_scale, s.bytes};
+  q.provenance = {{"algo", r.pipeline}, {"weights", r.scheme.linear.weight.describe()},
+                  {"acts", r.scheme.linear.input.describe()}, {"calib_tokens", r.calib_tokens}};
+  return q;
 }
 
 void to_json(nlohmann::json& j, const PtqRunResult& r) {

@@ -11,6 +11,7 @@
 #include "algorithms/calibration_data.hpp"
 #include "algorithms/ptq.hpp"
 #include "model/eval.hpp"
+#include "model/quantized_checkpoint.hpp"
 
 namespace mxlab::algorithms {
 
@@ -29,6 +30,7 @@ struct PtqSessionOptions {
   CalibOptions calib;                      // calib.text empty = samples the FP32 model generates
   std::vector<std::pair<std::string, std::filesystem::path>> eval_texts;  // name, file
   std::size_t eval_tokens = 32768;         // first tokens of each text (0 = all)
+  bool allow_overlap = false;              // accept a calibration text that shares text with an evaluation text
 };
 
 // What every run shares: the FP32 model, the calibration stream (windows of `ctx` tokens) and the texts.
@@ -37,10 +39,13 @@ struct PtqSession {
   std::vector<int> calib;
   int ctx = 0;
   std::vector<EvalText> texts;
+  std::vector<std::size_t> calib_offsets;  // a calibration text's window starts in its token stream (empty: generated)
 };
 
-// Loads the model and tokenizer, makes the calibration stream and tokenizes the texts; logs one line
-// ("ptq: calibration ...").
+// Loads the model and tokenizer, makes the calibration windows (calibration_windows) and tokenizes the texts;
+// logs one line ("ptq: calibration ..."). Unless allow_overlap, a calibration text must not share text with an
+// evaluation text: throws std::invalid_argument (one line) when its content equals an evaluation file's
+// (text_hash, checked before loading anything) or a window repeats kOverlapRun tokens of an evaluated stream.
 PtqSession prepare_session(const PtqSessionOptions& opt, const PtqLog& log = {});
 
 // One quantized linear of a run: the weight format actually applied and its exact storage.
@@ -55,6 +60,7 @@ struct LinearRecord {
 struct PtqRunResult {
   std::string pipeline;
   model::QuantScheme scheme;                    // as requested
+  model::QuantScheme deployed;                  // as evaluated (PtqContext::deployed_scheme)
   std::shared_ptr<model::ModelWeights> weights;  // quantized in place
   std::map<model::LinearId, WeightScales> scales;
   std::vector<LinearRecord> linears;            // every quantized linear, in forward order
@@ -74,6 +80,9 @@ PtqRunResult run_ptq(const PtqSession& session, std::string_view pipeline, const
 // The record: algo, weights, acts, gemm, acc, calib_tokens, seconds, bits_per_weight, weight_bits, layers
 // [{name, weights, rows, cols, bits, bits_per_weight}], and one EvalResult object (model/eval_json.hpp) per text.
 void to_json(nlohmann::json& j, const PtqRunResult& r);
+// The exported form of a run (model::save_hf): the deployed scheme, each quantized linear's format, block and
+// scales, and the provenance this record has (algorithm, formats, calibration tokens; callers may add more).
+model::QuantizedCheckpoint quantized_checkpoint(const PtqRunResult& r);
 // Human-readable lines: one per text, the bits per weight and, when layers differ, each layer's format.
 std::string summary(const PtqRunResult& r);
 

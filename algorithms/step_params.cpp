@@ -84,4 +84,16 @@ int StepParams::integer(std::string_view key, int fallback, int lo, int hi) cons
   return x;
 }
 
+std::string StepParams::choice(std::string_view key, std::string_view fallback,
+                               std::initializer_list<std::string_view> options) const {
+  const std::string* v = value(key);
+  if (!v) return std::string(fallback);
+  std::string list;
+  for (std::string_view o : options) {
+    if (*v == o) return *v;
+    list += (list.empty() ? "" : o == *(options.end() - 1) ? " or " : ", ") + std::string(o);
+  }
+  bad_value(key, *v, list);
+}
+
 }  // namespace mxlab::algorithms

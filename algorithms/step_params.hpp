@@ -29,6 +29,8 @@ class StepParams {
   double number(std::string_view key, double fallback, double lo, double hi) const;
   // An integer in [lo, hi].
   int integer(std::string_view key, int fallback, int lo, int hi) const;
+  // One of `options` ("gptq: hessian_from=x is not float or quantized").
+  std::string choice(std::string_view key, std::string_view fallback, std::initializer_list<std::string_view> options) const;
 
  private:
   [[noreturn]] void bad_value(std::string_view key, const std::string& value, const std::string& expected) const;

@@ -11,6 +11,7 @@
 #include "model/eval.hpp"
 #include "model/eval_json.hpp"
 #include "model/generate.hpp"
+#include "model/hf_format.hpp"
 #include "model/load_model.hpp"
 #include "model/text_corpus.hpp"
 #include "model/tokenizer.hpp"
@@ -74,7 +75,7 @@ struct EvalArgs {
   EvalOptions opt;
   std::string weights = "none", acts = "none", outputs = "none", kv = "none", round = "even";
   GemmArgs gemm;
-  std::string block = "0";
+  std::string block = "0", reference;
   std::uint64_t round_seed = 0;
   bool classifier = false, json = false;
 };
@@ -110,17 +111,30 @@ void add_eval(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--quantize-classifier", e->classifier, "Quantize the classifier too");
   add_gemm_options(cmd, e->gemm);
+  cmd->add_option("--reference", e->reference,
+                  "Model the KL divergence and top-1 compare against (default: --model itself, unquantized)");
   cmd->add_flag("--json", e->json, "Print one JSON object");
   cmd->callback([e] {
-    const QuantScheme scheme = scheme_from(*e);
+    QuantScheme scheme = scheme_from(*e);
+    // a quantized checkpoint (ptq --out) runs with the scheme and scales it was written with
+    const std::optional<QuantizedCheckpoint> ckpt = read_quantization(model_path(e->paths));
+    if (ckpt && scheme.any())
+      throw std::invalid_argument(model_path(e->paths).string() + " is quantized (" + ckpt->scheme.describe() +
+                                  "): it runs with its own scheme; drop the quantization options");
+    if (ckpt) scheme = ckpt->scheme;
     auto weights = load(e->paths);
     const Tokenizer tok = tokenizer(e->paths);
     if (tok.vocab_size() != weights->config.vocab_size)
       throw std::invalid_argument("tokenizer has " + std::to_string(tok.vocab_size()) + " tokens but the model " +
                                   std::to_string(weights->config.vocab_size) + " (wrong --tokenizer?)");
     const std::vector<int> tokens = load_eval_tokens(tok, text_path(e->paths));
-    Runtime fp32(weights);
+    Runtime fp32(e->reference.empty() ? weights : std::make_shared<ModelWeights>(load_model(e->reference)));
+    if (fp32.config().vocab_size != weights->config.vocab_size)
+      throw std::invalid_argument("--reference has " + std::to_string(fp32.config().vocab_size) +
+                                  " tokens but the model " + std::to_string(weights->config.vocab_size));
     Runtime quant(weights, scheme);
+    if (ckpt && scheme.gemm == GemmMode::exact)
+      for (const auto& [id, p] : ckpt->linears) quant.set_weight_scales(id, p.scales, p.tensor_scale);
     EvalOptions opt = e->opt;
     const bool tty = isatty(STDERR_FILENO);
     opt.progress = [tty](std::size_t w, std::size_t n) {
@@ -128,7 +142,7 @@ void add_eval(CLI::App& app) {
       if (tty) std::cerr << "\reval: window " << w << "/" << n << (w == n ? "\n" : "") << std::flush;
       else if (w % std::max<std::size_t>(1, n / 10) == 0 || w == n) std::cerr << "eval: window " << w << "/" << n << "\n";
     };
-    const bool quantized = scheme.any();
+    const bool quantized = scheme.any() || ckpt || !e->reference.empty();
     const EvalResult r = quantized ? evaluate(quant, tokens, opt, &fp32) : evaluate(fp32, tokens, opt);
     nlohmann::json j = r;
     j["scheme"] = scheme.describe();

@@ -64,6 +64,57 @@ std::vector<float> decode(const PackedTensor& p) {
   return out;
 }
 
+std::size_t packed_row_bytes(Format f, int block, int cols) {
+  const FormatTraits& t = traits(f);
+  return static_cast<std::size_t>((cols + block - 1) / block) * t.block_bytes(block);
+}
+
+std::vector<std::uint8_t> pack_rows(Format f, int block, std::span<const float> values, int rows, int cols,
+                                    std::span<const std::uint8_t> scales, float tensor_scale) {
+  const FormatTraits& t = traits(f);
+  const int nbr = (cols + block - 1) / block;
+  const std::size_t sb = static_cast<std::size_t>(t.scale_bits() / 8), bb = t.block_bytes(block);
+  if (rows < 0 || cols <= 0 || block <= 0 || values.size() != static_cast<std::size_t>(rows) * cols ||
+      scales.size() != static_cast<std::size_t>(rows) * nbr * sb)
+    throw std::invalid_argument(std::string("pack_rows: ") + t.name + " values or scales do not fit " +
+                                std::to_string(rows) + " x " + std::to_string(cols) + " in blocks of " +
+                                std::to_string(block));
+  std::vector<std::uint8_t> out(static_cast<std::size_t>(rows) * nbr * bb, 0);
+  std::vector<float> back(static_cast<std::size_t>(block));
+  for (int r = 0; r < rows; ++r)
+    for (int b = 0; b < nbr; ++b) {
+      const std::size_t first = static_cast<std::size_t>(b) * block, n = std::min<std::size_t>(block, cols - first);
+      const std::span<const float> x = values.subspan(static_cast<std::size_t>(r) * cols + first, n);
+      std::uint8_t* blk = &out[(static_cast<std::size_t>(r) * nbr + b) * bb];
+      std::copy_n(&scales[(static_cast<std::size_t>(r) * nbr + b) * sb], sb, blk);
+      const BlockContext c{t, Round::even, 0, first, tensor_scale};
+      t.encode_elements_ref(c, x, blk);
+      t.decode_block(c, blk, std::span<float>(back).first(n));
+      for (std::size_t i = 0; i < n; ++i)
+        if (back[i] != x[i])  // +0 and -0 are one value (an INT code has no -0)
+          throw std::invalid_argument(std::string("pack_rows: ") + t.name + " value " + std::to_string(x[i]) +
+                                      " at row " + std::to_string(r) + ", column " + std::to_string(first + i) +
+                                      " is not on the grid of its block scale");
+    }
+  return out;
+}
+
+std::vector<float> unpack_rows(Format f, int block, std::span<const std::uint8_t> bytes, int rows, int cols,
+                               float tensor_scale) {
+  const std::size_t rb = packed_row_bytes(f, block, cols);
+  if (rows < 0 || bytes.size() != static_cast<std::size_t>(rows) * rb)
+    throw std::invalid_argument(std::string("unpack_rows: ") + std::to_string(bytes.size()) + " bytes are not " +
+                                std::to_string(rows) + " rows of " + std::to_string(rb) + " (" + traits(f).name +
+                                ", block " + std::to_string(block) + ")");
+  std::vector<float> out(static_cast<std::size_t>(rows) * cols);
+  PackedTensor p{f, block, static_cast<std::size_t>(cols), tensor_scale != 1.0f, tensor_scale, {}};
+  for (int r = 0; r < rows; ++r) {
+    p.bytes.assign(bytes.begin() + static_cast<std::ptrdiff_t>(r * rb), bytes.begin() + static_cast<std::ptrdiff_t>((r + 1) * rb));
+    decode(p, std::span<float>(out).subspan(static_cast<std::size_t>(r) * cols, cols));
+  }
+  return out;
+}
+
 BlockQuantizer::BlockQuantizer(Format f, std::span<const float> values, const QuantConfig& cfg, float tensor_scale)
     : t_(traits(f)), round_(cfg.round), key_(stochastic_key(cfg.seed)), tensor_scale_(tensor_scale) {
   resolve_block(t_, cfg);

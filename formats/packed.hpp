@@ -52,6 +52,19 @@ PackedTensor encode_ref(Format f, std::span<const float> in, const QuantConfig& 
 void decode(const PackedTensor& p, std::span<float> out);
 std::vector<float> decode(const PackedTensor& p);
 
+// A rows x cols matrix packed row by row: each row the blocks of a PackedTensor of `cols` values (the last block
+// of a row may be partial), rows back to back, packed_row_bytes each. For exporting weights a PTQ algorithm
+// already quantized against known block scales (`scales`: rows x ceil(cols / block) scales of scale_bits / 8
+// bytes, row-major; `tensor_scale`: nvfp4's second-level scale, 1 if none): the element codes are those that
+// decode to the values (bit for bit, except that -0 may come back as +0); throws std::invalid_argument naming the
+// first value that is off its block's grid (no code of that block reproduces it).
+std::size_t packed_row_bytes(Format f, int block, int cols);
+std::vector<std::uint8_t> pack_rows(Format f, int block, std::span<const float> values, int rows, int cols,
+                                    std::span<const std::uint8_t> scales, float tensor_scale = 1.0f);
+// The rows x cols values of pack_rows' layout, decoded exactly (throws on a byte count that does not fit).
+std::vector<float> unpack_rows(Format f, int block, std::span<const std::uint8_t> bytes, int rows, int cols,
+                               float tensor_scale = 1.0f);
+
 // A block's scale decided once from some values, then any values quantized against it, as the block codec
 // would quantize them in that block. GPTQ uses it: a group's scale is fixed when its first column is reached.
 class BlockQuantizer {

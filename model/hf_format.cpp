@@ -7,6 +7,7 @@
 
 #include "formats/atomic_file.hpp"
 #include "model/binary_file.hpp"
+#include "model/quantized_checkpoint.hpp"
 
 namespace mxlab::model {
 namespace {
@@ -67,6 +68,11 @@ std::vector<fs::path> shard_files(const fs::path& dir) {
   return files;
 }
 
+// The safetensors files of a checkpoint path: a directory's shards, or the one file named.
+std::vector<fs::path> source_files(const fs::path& path) {
+  return fs::is_directory(path) ? shard_files(path) : std::vector<fs::path>(1, path);
+}
+
 class TensorSource {
  public:
   explicit TensorSource(const std::vector<fs::path>& files) {
@@ -95,25 +101,80 @@ class TensorSource {
     const std::vector<float> v = r->read_f32(name);
     std::copy(v.begin(), v.end(), dst);
   }
+  // The quantization metadata (mxlab.quantization) of the checkpoint, null for a plain one.
+  nlohmann::json quantization() const {
+    for (const auto& r : readers_) {
+      auto it = r.metadata().find(kQuantizationKey);
+      if (it == r.metadata().end()) continue;
+      nlohmann::json j = nlohmann::json::parse(it->second, nullptr, false);
+      if (j.is_discarded() || !j.is_object() || !j.contains("tensors") || !j.contains("scheme"))
+        throw std::runtime_error(r.path().string() + ": metadata " + kQuantizationKey + " is not a valid JSON object");
+      return j;
+    }
+    return nullptr;
+  }
+  // Packed linear `name` (no ".weight"): its values (HF row order), shape checked, and optionally its scales.
+  Matrix packed(const nlohmann::json& q, const std::string& name, std::int64_t rows, std::int64_t cols,
+                PackedLinear* p = nullptr) const {
+    const SafetensorsReader* r = find(name + kPackedSuffix);
+    if (!r || q.is_null() || !q["tensors"].contains(name))
+      throw std::runtime_error(name + kPackedSuffix + ": packed tensor without its " + kQuantizationKey + " entry");
+    try {
+      Matrix m = unpack_linear(q["tensors"][name], r->read_u8(name + kPackedSuffix), p);
+      if (m.rows() != rows || m.cols() != cols)
+        throw std::runtime_error("shape [" + std::to_string(m.rows()) + "," + std::to_string(m.cols()) +
+                                 "] differs from config.json's [" + std::to_string(rows) + "," + std::to_string(cols) + "]");
+      return m;
+    } catch (const std::exception& e) {
+      throw std::runtime_error(r->path().string() + ": packed tensor '" + name + "': " + e.what());
+    }
+  }
 
  private:
   std::vector<SafetensorsReader> readers_;
 };
 
-Matrix permute_rows(const Matrix& w, int n_heads, bool to_llama2c) {
-  const int head = static_cast<int>(w.rows()) / n_heads, half = head / 2;
-  if (head * n_heads != w.rows() || head % 2 != 0)
-    throw std::invalid_argument("RoPE permutation: " + std::to_string(w.rows()) + " rows do not split into " +
+// The RoPE row order of a q or k weight: HF row i is llama2.c row order[i] (head h: llama2.c row 2j + a is HF row
+// a * head_size/2 + j). n_heads = 0: no permutation (empty).
+std::vector<int> hf_order(Eigen::Index rows, int n_heads) {
+  if (n_heads <= 0) return {};
+  const int head = static_cast<int>(rows) / n_heads, half = head / 2;
+  if (head * n_heads != rows || head % 2 != 0)
+    throw std::invalid_argument("RoPE permutation: " + std::to_string(rows) + " rows do not split into " +
                                 std::to_string(n_heads) + " heads of even size");
-  Matrix out(w.rows(), w.cols());
+  std::vector<int> order(static_cast<std::size_t>(rows));
   for (int h = 0; h < n_heads; ++h)
     for (int j = 0; j < half; ++j)
-      for (int a = 0; a < 2; ++a) {
-        const int l2c = h * head + 2 * j + a, hf = h * head + a * half + j;
-        if (to_llama2c) out.row(l2c) = w.row(hf);
-        else out.row(hf) = w.row(l2c);
-      }
+      for (int a = 0; a < 2; ++a) order[static_cast<std::size_t>(h * head + a * half + j)] = h * head + 2 * j + a;
+  return order;
+}
+
+Matrix permute_rows(const Matrix& w, int n_heads, bool to_llama2c) {
+  const std::vector<int> order = hf_order(w.rows(), n_heads);
+  Matrix out(w.rows(), w.cols());
+  for (Eigen::Index hf = 0; hf < w.rows(); ++hf) {
+    const int l2c = order[static_cast<std::size_t>(hf)];
+    if (to_llama2c) out.row(l2c) = w.row(hf);
+    else out.row(hf) = w.row(l2c);
+  }
   return out;
+}
+
+// The linears of a decoder layer: HF name, kind, the RoPE row permutation of q/k (by n_heads / n_kv_heads; 0:
+// none) and the weight's shape.
+struct LinearItem {
+  const char* name;
+  LinearKind kind;
+  int heads, rows, cols;
+};
+std::vector<LinearItem> linear_items(const ModelConfig& c) {
+  return {{"self_attn.q_proj", LinearKind::q, c.n_heads, c.q_dim(), c.dim},
+          {"self_attn.k_proj", LinearKind::k, c.n_kv_heads, c.kv_dim(), c.dim},
+          {"self_attn.v_proj", LinearKind::v, 0, c.kv_dim(), c.dim},
+          {"self_attn.o_proj", LinearKind::o, 0, c.dim, c.q_dim()},
+          {"mlp.gate_proj", LinearKind::gate, 0, c.hidden_dim, c.dim},
+          {"mlp.up_proj", LinearKind::up, 0, c.hidden_dim, c.dim},
+          {"mlp.down_proj", LinearKind::down, 0, c.dim, c.hidden_dim}};
 }
 
 }  // namespace
@@ -124,21 +185,19 @@ Matrix permute_llama2c_to_hf(const Matrix& w, int n_heads) { return permute_rows
 ModelWeights load_hf(const fs::path& path) {
   const fs::path dir = fs::is_directory(path) ? path : path.parent_path();
   const ModelConfig c = parse_config(dir / "config.json");
-  const TensorSource src(fs::is_directory(path) ? shard_files(dir) : std::vector<fs::path>{path});
+  const TensorSource src(source_files(path));
   ModelWeights w = ModelWeights::zeros(c);
+  const nlohmann::json q = src.quantization();
   src.load("model.embed_tokens.weight", w.token_embedding.data(), c.vocab_size, c.dim);
   for (int l = 0; l < c.n_layers; ++l) {
     const std::string p = "model.layers." + std::to_string(l) + ".";
     LayerWeights& L = w.layers[l];
     src.load(p + "input_layernorm.weight", L.rms_att.data(), c.dim, 0);
     src.load(p + "post_attention_layernorm.weight", L.rms_ffn.data(), c.dim, 0);
-    struct Item { const char* name; Linear* lin; int heads; };  // heads > 0: un-permute the rows
-    for (Item it : {Item{"self_attn.q_proj", &L.q, c.n_heads}, Item{"self_attn.k_proj", &L.k, c.n_kv_heads},
-                    Item{"self_attn.v_proj", &L.v, 0}, Item{"self_attn.o_proj", &L.o, 0},
-                    Item{"mlp.gate_proj", &L.gate, 0}, Item{"mlp.up_proj", &L.up, 0},
-                    Item{"mlp.down_proj", &L.down, 0}}) {
-      Linear& lin = *it.lin;
-      src.load(p + it.name + ".weight", lin.weight.data(), lin.out(), lin.in());
+    for (const LinearItem& it : linear_items(c)) {  // heads > 0: un-permute the rows
+      Linear& lin = w.linear({l, it.kind});
+      if (src.contains(p + it.name + kPackedSuffix)) lin.weight = src.packed(q, p + it.name, lin.out(), lin.in());
+      else src.load(p + it.name + ".weight", lin.weight.data(), lin.out(), lin.in());
       if (src.contains(p + it.name + ".bias")) {  // Qwen2 q/k/v biases
         lin.bias = Vector::Zero(lin.out());
         src.load(p + it.name + ".bias", lin.bias.data(), lin.out(), 0);
@@ -154,20 +213,53 @@ ModelWeights load_hf(const fs::path& path) {
     if (!c.shared_classifier)
       throw std::runtime_error(dir.string() + ": lm_head.weight missing and tie_word_embeddings is false");
     w.classifier.weight = w.token_embedding;
+  } else if (src.contains(std::string("lm_head") + kPackedSuffix)) {
+    w.classifier.weight = src.packed(q, "lm_head", c.vocab_size, c.dim);
   } else {
     src.load("lm_head.weight", w.classifier.weight.data(), c.vocab_size, c.dim);
   }
   return w;
 }
 
-void save_hf(const ModelWeights& w, const fs::path& path, Dtype dtype) {
+std::optional<QuantizedCheckpoint> read_quantization(const fs::path& path) {
+  if (!fs::is_directory(path) && path.extension() != ".safetensors") return std::nullopt;
+  const fs::path dir = fs::is_directory(path) ? path : path.parent_path();
+  const ModelConfig c = parse_config(dir / "config.json");
+  const TensorSource src(source_files(path));
+  const nlohmann::json q = src.quantization();
+  if (q.is_null()) return std::nullopt;
+  QuantizedCheckpoint out;
+  out.scheme = scheme_from_json(q["scheme"]);
+  out.provenance = q.value("provenance", nlohmann::json::object());
+  auto add = [&](LinearId id, const std::string& name, int rows, int cols, int heads) {
+    if (!src.contains(name + kPackedSuffix)) return;
+    PackedLinear p;
+    (void)src.packed(q, name, rows, cols, &p);
+    const std::vector<int> order = hf_order(rows, heads);  // scale rows back to the runtime's row order
+    if (!order.empty()) {
+      const std::size_t n = p.scales.size() / order.size();
+      std::vector<std::uint8_t> s(p.scales.size());
+      for (std::size_t hf = 0; hf < order.size(); ++hf)
+        std::copy_n(p.scales.begin() + static_cast<std::ptrdiff_t>(hf * n), n,
+                    s.begin() + static_cast<std::ptrdiff_t>(order[hf] * n));
+      p.scales = std::move(s);
+    }
+    out.linears[id] = std::move(p);
+  };
+  for (int l = 0; l < c.n_layers; ++l)
+    for (const LinearItem& it : linear_items(c))
+      add({l, it.kind}, "model.layers." + std::to_string(l) + "." + it.name, it.rows, it.cols, it.heads);
+  add({-1, LinearKind::classifier}, "lm_head", c.vocab_size, c.dim, 0);
+  return out;
+}
+
+void save_hf(const ModelWeights& w, const fs::path& path, Dtype dtype, const QuantizedCheckpoint* quant) {
   const ModelConfig& c = w.config;
   const bool file = path.extension() == ".safetensors";  // that file, with config.json beside it
   const fs::path dir = file ? (path.has_parent_path() ? path.parent_path() : fs::path(".")) : path;
   if (c.shared_classifier && w.classifier.weight != w.token_embedding)
     throw std::invalid_argument("save: the classifier differs from the token embedding but config.shared_classifier "
                                 "is set (set it to false to save a separate classifier)");
-  fs::create_directories(dir);
   const bool qwen = !w.layers.empty() && w.layers[0].q.bias.size() > 0;
   nlohmann::json j = {
       {"architectures", {qwen ? "Qwen2ForCausalLM" : "LlamaForCausalLM"}},
@@ -192,19 +284,30 @@ void save_hf(const ModelWeights& w, const fs::path& path, Dtype dtype) {
   st.set_metadata("format", "pt");
   auto add = [&](const std::string& name, const Matrix& m) { st.add(name, {m.rows(), m.cols()}, m.data(), dtype); };
   auto add_vec = [&](const std::string& name, const Vector& v) { st.add(name, {v.size()}, v.data(), dtype); };
+  nlohmann::json qmeta;
+  if (quant)
+    qmeta = {{"version", 1}, {"scheme", scheme_to_json(quant->scheme)}, {"provenance", quant->provenance},
+             {"tensors", nlohmann::json::object()}};
+  // a quantized linear: its packed codes and scales (rows in HF order), or false to store it as plain numbers
+  auto add_packed = [&](LinearId id, const std::string& name, const Matrix& m, int heads) {
+    const auto it = quant ? quant->linears.find(id) : decltype(quant->linears)::const_iterator{};
+    if (!quant || it == quant->linears.end()) return false;
+    std::vector<std::uint8_t> bytes = pack_linear(it->second, m, hf_order(m.rows(), heads));
+    const auto row_bytes = static_cast<std::int64_t>(bytes.size()) / m.rows();
+    st.add_u8(name + kPackedSuffix, {m.rows(), row_bytes}, std::move(bytes));
+    qmeta["tensors"][name] = packed_entry(it->second, m);
+    return true;
+  };
   add("model.embed_tokens.weight", w.token_embedding);
   for (int l = 0; l < c.n_layers; ++l) {
     const std::string p = "model.layers." + std::to_string(l) + ".";
     const LayerWeights& L = w.layers[l];
     add_vec(p + "input_layernorm.weight", L.rms_att);
     add_vec(p + "post_attention_layernorm.weight", L.rms_ffn);
-    struct Item { const char* name; const Linear* lin; int heads; };
-    for (Item it : {Item{"self_attn.q_proj", &L.q, c.n_heads}, Item{"self_attn.k_proj", &L.k, c.n_kv_heads},
-                    Item{"self_attn.v_proj", &L.v, 0}, Item{"self_attn.o_proj", &L.o, 0},
-                    Item{"mlp.gate_proj", &L.gate, 0}, Item{"mlp.up_proj", &L.up, 0},
-                    Item{"mlp.down_proj", &L.down, 0}}) {
-      const Linear& lin = *it.lin;
-      add(p + it.name + ".weight", it.heads ? permute_llama2c_to_hf(lin.weight, it.heads) : lin.weight);
+    for (const LinearItem& it : linear_items(c)) {
+      const Linear& lin = w.linear({l, it.kind});
+      if (!add_packed({l, it.kind}, p + it.name, lin.weight, it.heads))
+        add(p + it.name + ".weight", it.heads ? permute_llama2c_to_hf(lin.weight, it.heads) : lin.weight);
       if (lin.bias.size()) {
         const Vector b = it.heads ? Vector(permute_llama2c_to_hf(Matrix(lin.bias), it.heads).col(0)) : lin.bias;
         add_vec(p + it.name + ".bias", b);
@@ -212,7 +315,10 @@ void save_hf(const ModelWeights& w, const fs::path& path, Dtype dtype) {
     }
   }
   add_vec("model.norm.weight", w.rms_final);
-  if (!c.shared_classifier) add("lm_head.weight", w.classifier.weight);
+  if (!c.shared_classifier && !add_packed({-1, LinearKind::classifier}, "lm_head", w.classifier.weight, 0))
+    add("lm_head.weight", w.classifier.weight);
+  if (quant) st.set_metadata(kQuantizationKey, qmeta.dump());
+  fs::create_directories(dir);  // only now: a weight off its scales' grid (pack_linear throws) leaves nothing behind
   st.write(file ? path : dir / "model.safetensors");
   AtomicFile cfg(dir / "config.json");
   const std::string text = j.dump(2) + "\n";

@@ -13,18 +13,21 @@
 namespace mxlab::model {
 namespace {
 
-std::size_t dtype_size(Dtype d) { return d == Dtype::f32 ? 4 : 2; }
+std::size_t dtype_size(Dtype d) { return d == Dtype::f32 ? 4 : d == Dtype::u8 ? 1 : 2; }
 
 Dtype parse_dtype(const std::string& s, const std::string& where) {
   if (s == "F32") return Dtype::f32;
   if (s == "F16") return Dtype::f16;
   if (s == "BF16") return Dtype::bf16;
-  throw std::runtime_error(where + ": unsupported dtype " + s + " (supported: F32, F16, BF16)");
+  if (s == "U8") return Dtype::u8;
+  throw std::runtime_error(where + ": unsupported dtype " + s + " (supported: F32, F16, BF16, U8)");
 }
 
 }  // namespace
 
-std::string_view dtype_name(Dtype d) { return d == Dtype::f32 ? "F32" : d == Dtype::f16 ? "F16" : "BF16"; }
+std::string_view dtype_name(Dtype d) {
+  return d == Dtype::f32 ? "F32" : d == Dtype::f16 ? "F16" : d == Dtype::u8 ? "U8" : "BF16";
+}
 
 std::uint64_t TensorInfo::numel() const {
   std::uint64_t n = 1;
@@ -121,6 +124,8 @@ const TensorInfo& SafetensorsReader::info(const std::string& name) const {
 
 std::vector<float> SafetensorsReader::read_f32(const std::string& name) const {
   const TensorInfo& t = info(name);
+  if (t.dtype == Dtype::u8)
+    throw std::runtime_error(path_.string() + ": tensor '" + name + "' holds raw bytes (U8), not numbers");
   BinaryReader in(path_);
   in.seek(data_start_ + t.begin);
   std::vector<float> out(t.numel());
@@ -135,8 +140,29 @@ std::vector<float> SafetensorsReader::read_f32(const std::string& name) const {
   return out;
 }
 
+std::vector<std::uint8_t> SafetensorsReader::read_u8(const std::string& name) const {
+  const TensorInfo& t = info(name);
+  if (t.dtype != Dtype::u8)
+    throw std::runtime_error(path_.string() + ": tensor '" + name + "' is " + std::string(dtype_name(t.dtype)) +
+                             ", not U8");
+  BinaryReader in(path_);
+  in.seek(data_start_ + t.begin);
+  std::vector<std::uint8_t> out(t.numel());
+  in.read(out.data(), out.size(), "tensor " + name);
+  return out;
+}
+
+void SafetensorsWriter::add_u8(const std::string& name, std::vector<std::int64_t> shape, std::vector<std::uint8_t> bytes) {
+  if (name == "__metadata__") throw std::invalid_argument("safetensors: '__metadata__' is reserved");
+  std::uint64_t n = 1;
+  for (auto s : shape) n *= static_cast<std::uint64_t>(s);
+  if (n != bytes.size()) throw std::invalid_argument("safetensors: U8 tensor '" + name + "' shape does not hold its bytes");
+  entries_[name] = Entry{Dtype::u8, std::move(shape), std::move(bytes)};
+}
+
 void SafetensorsWriter::add(const std::string& name, std::vector<std::int64_t> shape, const float* data, Dtype dtype) {
   if (name == "__metadata__") throw std::invalid_argument("safetensors: '__metadata__' is reserved");
+  if (dtype == Dtype::u8) throw std::invalid_argument("safetensors: '" + name + "': add_u8 writes U8 tensors");
   std::uint64_t n = 1;
   for (auto s : shape) n *= static_cast<std::uint64_t>(s);
   Entry e{dtype, std::move(shape), std::vector<std::uint8_t>(n * dtype_size(dtype))};

@@ -8,8 +8,8 @@
 
 namespace mxlab::model {
 
-enum class Dtype { f32, f16, bf16 };
-std::string_view dtype_name(Dtype d);  // "F32", "F16", "BF16" as the spec spells them
+enum class Dtype { f32, f16, bf16, u8 };  // u8: raw bytes (mxlab's packed block formats)
+std::string_view dtype_name(Dtype d);  // "F32", "F16", "BF16", "U8" as the spec spells them
 
 struct TensorInfo {
   Dtype dtype;
@@ -26,8 +26,10 @@ class SafetensorsReader {
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
   bool contains(const std::string& name) const { return tensors_.count(name) != 0; }
   const TensorInfo& info(const std::string& name) const;  // throws naming the file and the missing tensor
-  // Reads a tensor converted to float32 (F16 and BF16 widen exactly).
+  // Reads a tensor converted to float32 (F16 and BF16 widen exactly); throws for U8 tensors.
   std::vector<float> read_f32(const std::string& name) const;
+  // Reads a U8 tensor's bytes; throws for other dtypes.
+  std::vector<std::uint8_t> read_u8(const std::string& name) const;
   const std::filesystem::path& path() const { return path_; }
 
  private:
@@ -42,6 +44,8 @@ class SafetensorsReader {
 class SafetensorsWriter {
  public:
   void add(const std::string& name, std::vector<std::int64_t> shape, const float* data, Dtype dtype = Dtype::f32);
+  // A U8 tensor of raw bytes (shape's product = bytes.size()).
+  void add_u8(const std::string& name, std::vector<std::int64_t> shape, std::vector<std::uint8_t> bytes);
   void set_metadata(const std::string& key, const std::string& value) { metadata_[key] = value; }
   void write(const std::filesystem::path& path) const;
 

@@ -26,7 +26,8 @@ struct Fixture {
       model::Runtime fp(x.fp32);
       CalibOptions calib;
       calib.samples = 8;
-      x.calib = calibration_tokens(fp, tok, calib);
+      calib.length = 256;  // PtqContext::ctx's default
+      x.calib = calibration_windows(fp, tok, calib).tokens;
       x.eval = model::load_eval_tokens(tok, data / "text/tinystories-valid-dev.txt");
       x.eval.resize(16 * 512);
       return x;

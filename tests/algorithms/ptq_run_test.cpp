@@ -9,27 +9,16 @@
 
 #include "algorithms/ptq_run.hpp"
 #include "formats/packed.hpp"
+#include "tiny_model.hpp"
 
 namespace mxlab::algorithms {
 namespace {
 
-// hidden_dim 44 is not a multiple of the 32-element blocks: down has ceil(44/32) = 2 blocks per row.
-std::shared_ptr<const model::ModelWeights> tiny_model() {
-  model::ModelConfig c;
-  c.dim = 32; c.hidden_dim = 44; c.n_layers = 2; c.n_heads = 4; c.n_kv_heads = 2;
-  c.vocab_size = 64; c.seq_len = 32; c.head_size = 8;
-  return std::make_shared<model::ModelWeights>(model::ModelWeights::random(c, 11));
-}
-
-std::vector<int> tokens(int n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::vector<int> t(n);
-  for (auto& v : t) v = static_cast<int>(rng() % 64);
-  return t;
-}
+using test::random_tokens;
+using test::tiny_model;
 
 PtqSession tiny_session() {
-  return {tiny_model(), tokens(4 * 32, 3), 32, {{"text", tokens(2 * 32, 5)}}};
+  return {tiny_model(), random_tokens(4 * 32, 3), 32, {{"text", random_tokens(2 * 32, 5)}}, {}};
 }
 
 model::QuantScheme weights_only(const char* format) {
@@ -61,8 +50,8 @@ TEST(StepParams, ParsesKeysAndTypedValues) {
 }
 
 TEST(StepParams, ErrorsNameTheStepTheKeyAndWhatIsKnown) {
-  expect_error("gptq:foo=1", "gptq: unknown parameter 'foo' (known: act_order, static_groups, percdamp, blocksize)");
-  expect_error("awq:alpha=0.5", "awq: unknown parameter 'alpha' (known: grid, clip)");
+  expect_error("gptq:foo=1", "gptq: unknown parameter 'foo' (known: act_order, static_groups, percdamp, blocksize, hessian_from)");
+  expect_error("awq:alpha=0.5", "awq: unknown parameter 'alpha' (known: grid, clip, act_quant)");
   expect_error("smoothquant+rtn:x=1", "rtn: unknown parameter 'x' (known: none)");
   expect_error("gptq:act_order=maybe", "gptq: act_order=maybe is not on or off");
   expect_error("smoothquant:alpha=2", "smoothquant: alpha=2 is not a number in [0, 1]");
@@ -80,7 +69,7 @@ TEST(StepParams, ErrorsNameTheStepTheKeyAndWhatIsKnown) {
 
 TEST(StepParams, ParametersReachTheAlgorithm) {
   auto run = [](const char* pipeline) {
-    PtqContext ctx{std::make_shared<model::ModelWeights>(*tiny_model()), tokens(4 * 32, 3), 32, weights_only("int4"), {}, {}};
+    PtqContext ctx{std::make_shared<model::ModelWeights>(*tiny_model()), random_tokens(4 * 32, 3), 32, weights_only("int4"), {}, {}};
     run_pipeline(pipeline, ctx);
     return ctx.weights->layers[0].gate.weight;
   };
@@ -167,7 +156,7 @@ TEST_P(RecordedScales, ReproduceTheQuantizedWeights) {
   model::QuantScheme scheme = weights_only(format);
   scheme.linear.weight.cfg.tensor_scale = std::string(format) == "nvfp4";
   scheme.quantize_classifier = true;
-  PtqContext ctx{std::make_shared<model::ModelWeights>(*tiny_model()), tokens(4 * 32, 3), 32, scheme, {}, {}};
+  PtqContext ctx{std::make_shared<model::ModelWeights>(*tiny_model()), random_tokens(4 * 32, 3), 32, scheme, {}, {}};
   run_pipeline(pipeline, ctx);
   ASSERT_EQ(ctx.scales.size(), ctx.quantized_linears().size());
   const FormatTraits& t = traits(*scheme.linear.weight.format);
@@ -206,7 +195,7 @@ TEST(PtqContext, ExactModeDeploysWeightHooksAndCalibratesWithout) {
   scheme.overrides["layers.0.q"].input = model::TensorQuant::parse("mxint8");
   scheme.gemm = model::GemmMode::exact;
   scheme.acc = AccFormat::parse("bf16");
-  PtqContext ctx{std::make_shared<model::ModelWeights>(*tiny_model()), tokens(4 * 32, 3), 32, scheme, {}, {}};
+  PtqContext ctx{std::make_shared<model::ModelWeights>(*tiny_model()), random_tokens(4 * 32, 3), 32, scheme, {}, {}};
   const model::QuantScheme cal = ctx.calibration_scheme(), dep = ctx.deployed_scheme();
   EXPECT_EQ(cal.gemm, model::GemmMode::fakequant);
   EXPECT_FALSE(cal.for_linear({0, model::LinearKind::q}).weight.enabled());
@@ -229,7 +218,7 @@ TEST(PtqContext, ExactModeDeploysWeightHooksAndCalibratesWithout) {
     model::Runtime exact = run.deployed_runtime();  // given every recorded scale
     run.scheme.gemm = model::GemmMode::fakequant;
     model::Runtime fake = run.deployed_runtime();
-    const std::vector<int> t = tokens(16, 1);
+    const std::vector<int> t = random_tokens(16, 1);
     const Matrix a = exact.forward(t), b = fake.forward(t);
     EXPECT_LT((a - b).cwiseAbs().maxCoeff(), 1e-3f * b.cwiseAbs().maxCoeff()) << pipeline;
     run.scheme.gemm = model::GemmMode::exact;  // a BF16 accumulator: the exact path is live, on the same codes

@@ -242,5 +242,21 @@ TEST_F(Cli, PtqTableRunsThroughTheLibrary) {
   EXPECT_NE(exact.find("\"gemm\":\"exact\""), std::string::npos) << exact;
   EXPECT_NE(exact.find("\"acc\":\"bf16\""), std::string::npos) << exact;
 }
+
+// Calibrating on an evaluation text is refused with one line and exit 1 (by content, also under another name),
+// unless --allow-overlap.
+TEST_F(Cli, PtqRefusesCalibrationOnEvaluationText) {
+  const std::string stories = std::string(MXLAB_DATA_DIR) + "/text/tinystories-valid-dev.txt";
+  fs::copy_file(stories, dir / "copy.txt");
+  const std::string base = "ptq --algo rtn --weights mxint4 --calib-samples 2 --eval-tokens 1024 --data-dir " +
+                           std::string(MXLAB_DATA_DIR) + " --calib ";
+  for (const std::string& calib : {stories, (dir / "copy.txt").string()}) {
+    const CliResult r = run(base + calib);
+    EXPECT_EQ(r.status, 1) << calib;
+    EXPECT_NE(r.err.find("has the same content as the evaluation text 'tinystories'"), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+  EXPECT_EQ(run(base + stories + " --allow-overlap").status, 0);
+}
 }  // namespace
 }  // namespace mxlab

@@ -19,10 +19,17 @@ TEST(Safetensors, WriterReaderRoundTripAllDtypes) {
   w.add("a", {2, 4}, v.data(), Dtype::f32);
   w.add("b.half", {8}, v.data(), Dtype::f16);
   w.add("c.bf16", {4, 2}, v.data(), Dtype::bf16);
+  const std::vector<std::uint8_t> bytes = {0, 1, 127, 128, 255, 17};
+  w.add_u8("d.packed", {2, 3}, bytes);
+  EXPECT_THROW(w.add_u8("e", {4}, bytes), std::invalid_argument);  // the shape must hold the bytes
   w.set_metadata("format", "pt");
   w.write(dir.path / "t.safetensors");
   const SafetensorsReader r(dir.path / "t.safetensors");
-  EXPECT_EQ(r.tensors().size(), 3u);
+  EXPECT_EQ(r.tensors().size(), 4u);
+  EXPECT_EQ(r.read_u8("d.packed"), bytes);
+  EXPECT_EQ(dtype_name(r.info("d.packed").dtype), "U8");
+  EXPECT_THROW(r.read_f32("d.packed"), std::runtime_error);  // raw bytes are not numbers
+  EXPECT_THROW(r.read_u8("a"), std::runtime_error);
   EXPECT_EQ(r.metadata().at("format"), "pt");
   EXPECT_EQ(r.info("a").shape, (std::vector<std::int64_t>{2, 4}));
   EXPECT_EQ(r.read_f32("a"), v);
