@@ -113,18 +113,26 @@ class TensorSource {
     }
     return nullptr;
   }
-  // Packed linear `name` (no ".weight"): its values (HF row order), shape checked, and optionally its scales.
+  // Packed linear `name` (no ".weight"), its stored shape checked against (rows, cols): the values (HF row order),
+  // or with `p` only its format, block and scales (the values are not decoded).
   Matrix packed(const nlohmann::json& q, const std::string& name, std::int64_t rows, std::int64_t cols,
                 PackedLinear* p = nullptr) const {
     const SafetensorsReader* r = find(name + kPackedSuffix);
     if (!r || q.is_null() || !q["tensors"].contains(name))
       throw std::runtime_error(name + kPackedSuffix + ": packed tensor without its " + kQuantizationKey + " entry");
     try {
-      Matrix m = unpack_linear(q["tensors"][name], r->read_u8(name + kPackedSuffix), p);
-      if (m.rows() != rows || m.cols() != cols)
-        throw std::runtime_error("shape [" + std::to_string(m.rows()) + "," + std::to_string(m.cols()) +
+      const nlohmann::json& entry = q["tensors"][name];
+      const std::vector<std::uint8_t> bytes = r->read_u8(name + kPackedSuffix);
+      int got_rows = 0, got_cols = 0;
+      PackedLinear pl = packed_linear(entry, bytes, got_rows, got_cols);
+      if (got_rows != rows || got_cols != cols)
+        throw std::runtime_error("shape [" + std::to_string(got_rows) + "," + std::to_string(got_cols) +
                                  "] differs from config.json's [" + std::to_string(rows) + "," + std::to_string(cols) + "]");
-      return m;
+      if (p) {
+        *p = std::move(pl);
+        return {};
+      }
+      return unpack_linear(entry, bytes);
     } catch (const std::exception& e) {
       throw std::runtime_error(r->path().string() + ": packed tensor '" + name + "': " + e.what());
     }
@@ -234,7 +242,7 @@ std::optional<QuantizedCheckpoint> read_quantization(const fs::path& path) {
   auto add = [&](LinearId id, const std::string& name, int rows, int cols, int heads) {
     if (!src.contains(name + kPackedSuffix)) return;
     PackedLinear p;
-    (void)src.packed(q, name, rows, cols, &p);
+    src.packed(q, name, rows, cols, &p);
     const std::vector<int> order = hf_order(rows, heads);  // scale rows back to the runtime's row order
     if (!order.empty()) {
       const std::size_t n = p.scales.size() / order.size();

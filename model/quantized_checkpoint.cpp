@@ -96,25 +96,31 @@ std::vector<std::uint8_t> pack_linear(const PackedLinear& p, const Matrix& w, co
   return pack_rows(f, p.block, {v.data(), static_cast<std::size_t>(v.size())}, rows, cols, scales, p.tensor_scale);
 }
 
-Matrix unpack_linear(const json& entry, const std::vector<std::uint8_t>& bytes, PackedLinear* p) {
+PackedLinear packed_linear(const json& entry, const std::vector<std::uint8_t>& bytes, int& rows, int& cols) {
   const std::string w = "packed tensor entry";
   PackedLinear pl;
   pl.quant = quant_from_json(entry.value("quant", json()), w + ".quant");
   if (!pl.quant.format) throw std::runtime_error(w + ": no format");
   pl.block = field<int>(entry, "block", w);
   pl.tensor_scale = entry.value("tensor_scale", 1.0f);
-  const int rows = field<int>(entry, "rows", w), cols = field<int>(entry, "cols", w);
-  const Format f = *pl.quant.format;
+  rows = field<int>(entry, "rows", w), cols = field<int>(entry, "cols", w);
   if (pl.block <= 0 || rows <= 0 || cols <= 0) throw std::runtime_error(w + ": block, rows and cols must be > 0");
-  const std::vector<float> v = unpack_rows(f, pl.block, bytes, rows, cols, pl.tensor_scale);
-  if (p) {  // each block's scale bytes lead the block
-    const FormatTraits& t = traits(f);
-    const std::size_t sb = static_cast<std::size_t>(t.scale_bits() / 8), bb = t.block_bytes(pl.block);
-    for (std::size_t b = 0; b < bytes.size() / bb; ++b)
-      pl.scales.insert(pl.scales.end(), bytes.begin() + static_cast<std::ptrdiff_t>(b * bb),
-                       bytes.begin() + static_cast<std::ptrdiff_t>(b * bb + sb));
-    *p = std::move(pl);
-  }
+  const Format f = *pl.quant.format;
+  if (bytes.size() != static_cast<std::size_t>(rows) * packed_row_bytes(f, pl.block, cols))
+    throw std::runtime_error(std::to_string(bytes.size()) + " bytes are not " + std::to_string(rows) + " packed rows of " +
+                             std::to_string(cols) + " values");
+  const FormatTraits& t = traits(f);  // each block's scale bytes lead the block
+  const std::size_t sb = static_cast<std::size_t>(t.scale_bits() / 8), bb = t.block_bytes(pl.block);
+  for (std::size_t b = 0; b < bytes.size() / bb; ++b)
+    pl.scales.insert(pl.scales.end(), bytes.begin() + static_cast<std::ptrdiff_t>(b * bb),
+                     bytes.begin() + static_cast<std::ptrdiff_t>(b * bb + sb));
+  return pl;
+}
+
+Matrix unpack_linear(const json& entry, const std::vector<std::uint8_t>& bytes) {
+  int rows = 0, cols = 0;
+  const PackedLinear p = packed_linear(entry, bytes, rows, cols);
+  const std::vector<float> v = unpack_rows(*p.quant.format, p.block, bytes, rows, cols, p.tensor_scale);
   return Eigen::Map<const Matrix>(v.data(), rows, cols);
 }
 

@@ -42,8 +42,10 @@ QuantScheme scheme_from_json(const nlohmann::json& j);
 // is off the grid of its block scale (the weights were not quantized against these scales).
 nlohmann::json packed_entry(const PackedLinear& p, const Matrix& w);
 std::vector<std::uint8_t> pack_linear(const PackedLinear& p, const Matrix& w, const std::vector<int>& order);
-// The inverse, from the entry and the bytes: the values (rows as stored) and the PackedLinear with its scales
-// (rows as stored). Throws std::runtime_error on an entry or byte count that does not fit.
-Matrix unpack_linear(const nlohmann::json& entry, const std::vector<std::uint8_t>& bytes, PackedLinear* p = nullptr);
+// The inverse, from the entry and the bytes: the PackedLinear with its scales (rows as stored) and the stored shape,
+// without decoding the values; unpack_linear decodes the values (rows as stored). Both throw std::runtime_error on
+// an entry or byte count that does not fit.
+PackedLinear packed_linear(const nlohmann::json& entry, const std::vector<std::uint8_t>& bytes, int& rows, int& cols);
+Matrix unpack_linear(const nlohmann::json& entry, const std::vector<std::uint8_t>& bytes);
 
 }  // namespace mxlab::model
