@@ -41,11 +41,16 @@ float nvfp4_tensor_scale(std::span<const float> x);
 // cfg.tensor_scale.
 float nvfp4_tensor_scale(std::span<const float> x, const QuantConfig& cfg);
 
-// Fast paths (block_quant_fast.cpp).
+// Fast paths, one per family (AVX2 kernels on formats/simd_avx2.hpp; tests/formats compare them with the
+// reference bit for bit): MX (block_quant_fast.cpp), NVFP4 and symmetric INT/FP groups (group_quant_fast.cpp),
+// asymmetric INT groups (asym_quant_fast.cpp).
 void fake_quant_fast_mx(const FormatTraits& t, std::span<const float> in, std::span<float> out, const QuantConfig& cfg);
-// NVFP4 and the FP32-scaled families (group_quant_fast.cpp).
-void fake_quant_fast_scaled(const FormatTraits& t, std::span<const float> in, std::span<float> out,
-                            const QuantConfig& cfg);
+void fake_quant_fast_nvfp4(const FormatTraits& t, std::span<const float> in, std::span<float> out,
+                           const QuantConfig& cfg);
+void fake_quant_fast_group(const FormatTraits& t, std::span<const float> in, std::span<float> out,
+                           const QuantConfig& cfg);
+void fake_quant_fast_int_asym(const FormatTraits& t, std::span<const float> in, std::span<float> out,
+                              const QuantConfig& cfg);
 // The reference codec as a fake-quant function (encode_ref then decode).
 void fake_quant_by_reference(const FormatTraits& t, std::span<const float> in, std::span<float> out,
                              const QuantConfig& cfg);

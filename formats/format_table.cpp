@@ -12,13 +12,13 @@
 namespace mxlab {
 namespace {
 using namespace codecs;
-constexpr auto kScaled = fake_quant_fast_scaled;
 
 #define MX_ROW(id, elem, frac, summary) \
   {Format::id, #id, Family::mx, Elem::elem, 32, ScaleType::e8m0, frac, summary, \
    scale_mx, elements_mx, decode_mx, fake_quant_fast_mx}
 #define GROUP_ROW(id, family, elem, scale, enc_scale, enc_elements, dec, summary) \
-  {Format::id, #id, Family::family, Elem::elem, 32, ScaleType::scale, 0, summary, enc_scale, enc_elements, dec, kScaled}
+  {Format::id, #id, Family::family, Elem::elem, 32, ScaleType::scale, 0, summary, enc_scale, enc_elements, dec, \
+   Family::family == Family::int_asym ? fake_quant_fast_int_asym : fake_quant_fast_group}
 
 const std::array<FormatTraits, kFormatCount> kFormats{{
     MX_ROW(mxfp8_e4m3, e4m3, 0, "OCP MX FP8 E4M3, E8M0 scale per 32"),
@@ -32,7 +32,7 @@ const std::array<FormatTraits, kFormatCount> kFormats{{
     MX_ROW(mxint2, int2, 0, "MX INT2 (|k| <= 1), E8M0 scale per 32"),
     {Format::nvfp4, "nvfp4", Family::nvfp4, Elem::e2m1, 16, ScaleType::ue4m3, 0,
      "NVFP4: E2M1, UE4M3 scale per 16, optional FP32 tensor scale", scale_nvfp4, elements_nvfp4, decode_nvfp4,
-     kScaled},
+     fake_quant_fast_nvfp4},
     GROUP_ROW(int8, int_group, int8, fp32, scale_group, elements_group, decode_group, "INT8 symmetric, FP32 scale per group"),
     GROUP_ROW(int6, int_group, int6, fp32, scale_group, elements_group, decode_group, "INT6 symmetric, FP32 scale per group"),
     GROUP_ROW(int4, int_group, int4, fp32, scale_group, elements_group, decode_group, "INT4 symmetric, FP32 scale per group"),

@@ -1,85 +1,87 @@
-// Fast fake quantization of NVFP4 and the FP32-scaled families (INT / asymmetric INT / FP per group): the
-// reference codecs' float32 quotient rounded onto the element grid in double (exact: the quotient is a float),
-// without packing codes. Per-block scales come from the same helpers as the reference; tests/formats compare
-// the two bit for bit.
-#include <algorithm>
-#include <cmath>
+// Fast fake quantization of NVFP4 and the symmetric FP32-scaled groups (INT-N and FP elements per group), AVX2
+// (formats/simd_avx2.hpp), bit-exact with the reference codecs: the same float32 operations, in the same order.
+//
+// Per block (scalar): amax from the integer view of |x| (NaN/Inf: the block is NaN), then the divisor
+//   INT/FP group: s = fl32(amax / max_normal)                                  (codecs::group_scale)
+//   NVFP4:        s = fl32(ue4m3(fl32(amax / fl32(6 g))) * g)   (codecs::nvfp4_block_scale, nvfp4_divisor)
+// with the UE4M3 rounding in ue4m3_even. s == 0: zeros.
+// Per element (8 lanes): q = round_to_grid(fl32(|x| / s)) (|x| / s = |x / s|: IEEE division is sign-symmetric),
+// out = sign | fl32(q * s), the reference decoder's product.
+#include <bit>
+#include <cstdint>
 #include <limits>
 
 #include "formats/block_codecs.hpp"
+#include "formats/simd_avx2.hpp"
 
 namespace mxlab::codecs {
 namespace {
 
-// round_magnitude (rounding.hpp) for the double magnitude of a float32 quotient.
-double round_magnitude_fast(double r, Round mode, std::uint32_t u24) {
-  if (mode == Round::even) return std::nearbyint(r);  // the default floating-point environment: half to even
-  const double t = std::trunc(r), f = r - t;
-  switch (mode) {
-    case Round::nearest: return f >= 0.5 ? t + 1 : t;
-    case Round::stochastic: return u24 < std::floor(std::ldexp(f, 24)) ? t + 1 : t;
-    default: return t;
-  }
+// encode_elem_ref(ue4m3, v, even) as a value, for v >= 0 or +Inf: half to even, saturating at 448 (OCP FP8 E4M3:
+// [448, 464) rounds to 448, beyond to 480 > max normal). Normal range: the float32 bits rounded to 3 mantissa bits
+// half to even (a carry moves into the exponent); below 2^-6 the step is 2^-9: v + 2^14 (ulp 2^-9) rounds v half
+// to even, and subtracting 2^14 is exact.
+float ue4m3_even(float v) {
+  if (!(v < 448.0f)) return 448.0f;
+  if (v < 0x1p-6f) return (v + 0x1p14f) - 0x1p14f;
+  const std::uint32_t b = std::bit_cast<std::uint32_t>(v);
+  return std::bit_cast<float>((b + 0x7FFFFu + ((b >> 20) & 1u)) & 0xFFF00000u);
 }
 
-// The element value nearest to t by `mode`, saturated, signed (FP keeps -0; integers give +0).
-double round_to_element(double t, const ElemSpec& e, Round mode, std::uint32_t u24) {
-  const double a = std::fabs(t);
-  if (e.is_int) {
-    const double n = std::min(round_magnitude_fast(a, mode, u24), e.max_normal);
-    return t < 0 && n > 0 ? -n : n;
-  }
-  if (a == 0) return t;
-  const int ex = std::max(std::ilogb(a), e.emin);
-  const double n = round_magnitude_fast(std::ldexp(a, e.mbits - ex), mode, u24);
-  return std::copysign(std::min(std::ldexp(n, ex - e.mbits), e.max_normal), t);
-}
+template <Round R, bool Int, bool Nvfp4>
+struct ScaledKernel {
+  using Stats = simd::AbsMax;
+  struct Lanes {
+    __m256 s;
+  };
+  simd::Grid grid;
+  __m256i key;
+  float divisor;  // group: max_normal; NVFP4: fl32(6 g)
+  float g;        // NVFP4's tensor scale
 
-struct Block {
-  const float* x;
-  float* y;
-  std::size_t n;
-  std::size_t first;  // flat index of x[0]
+  bool prepare(const Stats& st, Lanes& c, float& fill) const {
+    const std::uint32_t m = st.bits();
+    if (m >= simd::kInfBits) return fill = std::numeric_limits<float>::quiet_NaN(), false;
+    const float q = std::bit_cast<float>(m) / divisor;
+    const float s = Nvfp4 ? ue4m3_even(q) * g : q;
+    if (s == 0) return fill = 0.0f, false;
+    c.s = _mm256_set1_ps(s);
+    return true;
+  }
+  __m256 quantize8(__m256 x, const Lanes& c, std::uint32_t first_index) const {
+    const __m256 q = simd::round_to_grid<R, Int>(_mm256_div_ps(simd::magnitude(x), c.s), grid, key, first_index);
+    return simd::with_sign_of<Int>(_mm256_mul_ps(q, c.s), x, q);
+  }
 };
 
-void quantize_block(const FormatTraits& t, const Block& b, const QuantConfig& cfg, std::uint32_t key, float g) {
+template <bool Nvfp4>
+void run(const FormatTraits& t, std::span<const float> in, std::span<float> out, const QuantConfig& cfg, float g) {
+  const auto block = static_cast<std::size_t>(resolve_block(t, cfg));
   const ElemSpec& e = t.element();
-  constexpr float nan = std::numeric_limits<float>::quiet_NaN();
-  auto u24 = [&](std::size_t i) { return cfg.round == Round::stochastic ? stochastic_u24(key, b.first + i) : 0u; };
-  if (t.family == Family::int_asym) {
-    const AsymParams p = asym_params({b.x, b.n}, e.bits);
-    const double maxq = (1 << e.bits) - 1;
-    if (!(p.scale > 0)) return (void)std::fill_n(b.y, b.n, std::isnan(p.scale) ? nan : 0.0f);
-    for (std::size_t i = 0; i < b.n; ++i) {
-      const float r = b.x[i] / p.scale;
-      const double n = round_magnitude_fast(std::fabs(r), cfg.round, u24(i));
-      const double q = std::clamp((r < 0 ? -n : n) + p.zero, 0.0, maxq);
-      b.y[i] = p.scale * static_cast<float>(static_cast<int>(q) - p.zero);
-    }
-    return;
-  }
-  const Amax a = block_amax({b.x, b.n});
-  if (a.special) return (void)std::fill_n(b.y, b.n, nan);
-  const float s = t.family == Family::nvfp4 ? nvfp4_divisor(nvfp4_block_scale(a.amax, g), g) : group_scale(t, a.amax);
-  if (s == 0) return (void)std::fill_n(b.y, b.n, 0.0f);
-  for (std::size_t i = 0; i < b.n; ++i)
-    b.y[i] = static_cast<float>(round_to_element(b.x[i] / s, e, cfg.round, u24(i))) * s;
+  const float divisor = Nvfp4 ? 6.0f * g : static_cast<float>(e.max_normal);
+  const __m256i key = _mm256_set1_epi32(static_cast<int>(stochastic_key(cfg.seed)));
+  simd::dispatch_round(cfg.round, [&](auto mode) {
+    const auto go = [&](auto kernel) { simd::quantize_blocks(kernel, in, out, block, cfg.index_base); };
+    const simd::Grid grid = simd::grid_of(e);
+    if constexpr (Nvfp4) go(ScaledKernel<mode.value, false, true>{grid, key, divisor, g});
+    else if (e.is_int) go(ScaledKernel<mode.value, true, false>{grid, key, divisor, g});
+    else go(ScaledKernel<mode.value, false, false>{grid, key, divisor, g});
+  });
 }
 
 }  // namespace
 
-void fake_quant_fast_scaled(const FormatTraits& t, std::span<const float> in, std::span<float> out,
-                            const QuantConfig& cfg) {
-  const std::size_t block = static_cast<std::size_t>(resolve_block(t, cfg));
-  const float g = nvfp4_tensor_scale(in, cfg);
-  const std::uint32_t key = stochastic_key(cfg.seed);
-  const std::size_t n = in.size(), nb = (n + block - 1) / block;
-#pragma omp parallel for schedule(static) if (n >= (1u << 16))
-  for (std::size_t b = 0; b < nb; ++b) {
-    const std::size_t first = b * block;
-    quantize_block(t, {in.data() + first, out.data() + first, std::min(block, n - first), cfg.index_base + first}, cfg,
-                   key, g);
-  }
+void fake_quant_fast_nvfp4(const FormatTraits& t, std::span<const float> in, std::span<float> out,
+                           const QuantConfig& cfg) {
+  // The tensor scale the reference takes (nvfp4_tensor_scale(in, cfg)), from a vectorized amax when it is needed.
+  const bool own_scale = cfg.tensor_scale && !(cfg.tensor_scale_value > 0);
+  const float amax = own_scale ? simd::finite_amax(in) : 0.0f;
+  run<true>(t, in, out, cfg, nvfp4_tensor_scale(std::span<const float>(&amax, own_scale ? 1 : 0), cfg));
+}
+
+void fake_quant_fast_group(const FormatTraits& t, std::span<const float> in, std::span<float> out,
+                           const QuantConfig& cfg) {
+  run<false>(t, in, out, cfg, 1.0f);
 }
 
 }  // namespace mxlab::codecs

@@ -1,9 +1,11 @@
 // Fast paths against the reference codecs, bit for bit: every format and rounding mode on random and
-// adversarial tensors and odd block sizes, plus an exhaustive 2^20-input sweep of the MX kernel.
+// adversarial tensors and odd block sizes, NVFP4 with extreme tensor scales, and an exhaustive 2^20-input sweep of
+// every family's kernel.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cfloat>
+#include <cmath>
 #include <limits>
 
 #include "formats/packed.hpp"
@@ -70,28 +72,139 @@ TEST_P(FastVsRef, InPlaceEqualsOutOfPlace) {
   EXPECT_TRUE(bit_equal(x, want));
 }
 
+// Exact ties of the element grid: blocks whose scale is a power of two 2^k (amax pinned to max_value * 2^k; NVFP4:
+// 6 * 2^k; asymmetric: the range [-z0, maxq - z0] * 2^k), holding every midpoint of adjacent grid values, one ulp
+// either side, with both signs.
+std::vector<double> grid_midpoints(const FormatTraits& t) {
+  std::vector<double> v;
+  const ElemSpec& e = t.element();
+  if (t.family == Family::int_asym) {
+    for (int n = 0; n < (1 << e.bits) - 1; ++n) v.push_back(n + 0.5);
+    return v;
+  }
+  for (std::uint32_t c = 0; c < (1u << e.bits); ++c) {
+    const double d = decode_elem(e.id, c);
+    if (std::isfinite(d) && d >= 0) v.push_back(std::ldexp(d, -t.frac_bits));
+  }
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  std::vector<double> mid;
+  for (std::size_t i = 0; i + 1 < v.size(); ++i) mid.push_back((v[i] + v[i + 1]) / 2);
+  return mid;
+}
+
+std::vector<float> tie_blocks(const FormatTraits& t, int k, int z0) {
+  const std::size_t block = static_cast<std::size_t>(t.default_block);
+  const double maxq = (1 << t.element().bits) - 1;
+  std::vector<float> vals;
+  for (double m : grid_midpoints(t)) {
+    const auto a = static_cast<float>(std::ldexp(t.family == Family::int_asym ? m - z0 : m, k));
+    for (float v : {a, std::nextafter(a, 0.f), std::nextafter(a, INFINITY)})
+      for (float sv : {v, -v})
+        if (t.family != Family::int_asym || (sv >= -z0 * std::ldexp(1.f, k) && sv <= (maxq - z0) * std::ldexp(1.f, k)))
+          vals.push_back(sv);
+  }
+  std::vector<float> x;
+  for (std::size_t i = 0; i < vals.size(); i += block - 2) {
+    if (t.family == Family::int_asym) {  // lo and hi pin s = 2^k, z = z0
+      x.push_back(static_cast<float>(std::ldexp(-z0, k)));
+      x.push_back(static_cast<float>(std::ldexp(maxq - z0, k)));
+    } else {
+      const double amax = t.family == Family::nvfp4 ? 6.0 : t.max_value();
+      x.push_back(static_cast<float>(std::ldexp(amax, k)));
+      x.push_back(0.f);
+    }
+    for (std::size_t j = i; j < i + block - 2; ++j) x.push_back(j < vals.size() ? vals[j] : 0.f);
+  }
+  return x;
+}
+
+TEST_P(FastVsRef, ExactTiesOfTheElementGrid) {
+  const FormatTraits& t = traits(GetParam());
+  for (int k : {-3, 0, 5})
+    for (int z0 : {0, 1, 3}) {
+      if (z0 > 0 && t.family != Family::int_asym) continue;
+      const auto x = tie_blocks(t, k, z0);
+      for (Round r : test::all_rounds()) {
+        const QuantConfig cfg{.round = r, .seed = 21};
+        EXPECT_TRUE(bit_equal(fast(t.id, x, cfg), ref(t.id, x, cfg), x)) << test::label(t.id, r) << " k " << k;
+      }
+    }
+}
+
+// NVFP4's block scale: amax / (6 g) at every UE4M3 midpoint, one ulp either side, without and with a tensor scale.
+TEST(FastVsRef, Nvfp4BlockScaleTies) {
+  std::vector<double> s;
+  for (std::uint32_t c = 0; c < 0x7F; ++c) s.push_back(decode_elem(Elem::ue4m3, c));
+  for (float g : {1.0f, 0.5f, 0.0371f}) {
+    std::vector<float> x;
+    for (std::size_t i = 0; i + 1 < s.size(); ++i) {
+      const float amax = static_cast<float>((s[i] + s[i + 1]) / 2) * (6.0f * g);
+      for (float a : {amax, std::nextafter(amax, 0.f), std::nextafter(amax, INFINITY)}) {
+        std::vector<float> blk(16, 0.3f * a);
+        blk[0] = a; blk[5] = -0.77f * a; blk[9] = 0.5f * a; blk[15] = -a;
+        x.insert(x.end(), blk.begin(), blk.end());
+      }
+    }
+    for (Round r : test::all_rounds()) {
+      const QuantConfig cfg{.round = r, .seed = 2, .tensor_scale = g != 1.0f, .tensor_scale_value = g != 1.0f ? g : 0.f};
+      EXPECT_TRUE(bit_equal(fast(Format::nvfp4, x, cfg), ref(Format::nvfp4, x, cfg), x)) << "g " << g;
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(AllFormats, FastVsRef,
                          ::testing::ValuesIn(test::all_formats()), test::format_param_name);
 
 // All 2^20 float32 patterns with the top 20 bits free (sign, exponent, 11 mantissa bits) and the low 12 bits
 // set to sticky-bit patterns; once in order (blocks of near-equal magnitudes: ties, saturation) and once in a
-// seeded shuffle (blocks spanning many binades: element subnormals and underflow to zero).
-TEST(FastVsRefExhaustive, MxKernelOnAllTop20BitPatterns) {
+// seeded shuffle (blocks spanning many binades: element subnormals and underflow to zero). One test per family
+// (NVFP4 with and without its tensor scale) so that ctest runs them in parallel.
+std::vector<float> top20_patterns(bool shuffled) {
   std::vector<float> x(1u << 20);
   for (std::uint32_t i = 0; i < x.size(); ++i) {
     std::uint32_t b = (i << 12) | (i & 1 ? 0x800u : 0x7FFu);
     if (((b >> 23) & 0xFF) == 0xFF) b &= ~0x40000000u;  // keep it finite: NaN/Inf blocks are tested elsewhere
     x[i] = std::bit_cast<float>(b);
   }
-  auto shuffled = x;
-  std::shuffle(shuffled.begin(), shuffled.end(), std::mt19937(42));
-  for (const auto* input : {&x, &shuffled})
+  if (shuffled) std::shuffle(x.begin(), x.end(), std::mt19937(42));
+  return x;
+}
+
+void sweep_family(Family family, QuantConfig base = {}) {
+  for (bool shuffled : {false, true}) {
+    const auto x = top20_patterns(shuffled);
     for (const auto& t : format_table()) {
-      if (t.family != Family::mx) continue;
+      if (t.family != family) continue;
       for (Round r : test::all_rounds()) {
-        const QuantConfig cfg{.round = r, .seed = 3};
-        EXPECT_TRUE(bit_equal(fast(t.id, *input, cfg), ref(t.id, *input, cfg), *input)) << test::label(t.id, r);
+        QuantConfig cfg = base;
+        cfg.round = r;
+        cfg.seed = 3;
+        EXPECT_TRUE(bit_equal(fast(t.id, x, cfg), ref(t.id, x, cfg), x)) << test::label(t.id, r) << " shuffled " << shuffled;
       }
+    }
+  }
+}
+
+TEST(FastVsRefExhaustive, MxKernelOnAllTop20BitPatterns) { sweep_family(Family::mx); }
+TEST(FastVsRefExhaustive, Nvfp4KernelOnAllTop20BitPatterns) { sweep_family(Family::nvfp4); }
+TEST(FastVsRefExhaustive, Nvfp4TensorScaleKernelOnAllTop20BitPatterns) {
+  sweep_family(Family::nvfp4, {.tensor_scale = true});
+}
+TEST(FastVsRefExhaustive, IntGroupKernelOnAllTop20BitPatterns) { sweep_family(Family::int_group); }
+TEST(FastVsRefExhaustive, IntAsymKernelOnAllTop20BitPatterns) { sweep_family(Family::int_asym); }
+TEST(FastVsRefExhaustive, FpGroupKernelOnAllTop20BitPatterns) { sweep_family(Family::fp_group); }
+
+// NVFP4 with given tensor scales from float32 subnormal to huge: block scales that saturate at 448, divisors
+// that underflow to 0 or overflow to Inf, quotients beyond float32 (x / d = Inf saturates the element).
+TEST(FastVsRef, Nvfp4ExtremeTensorScales) {
+  const auto rnd = test::random_blocks(16 * 512 + 3, 16, 7, -130, 120);
+  const auto adv = adversarial();
+  for (float g : {1e-44f, 1e-40f, 1e-30f, 3e-7f, 1.f, 1e20f, 1e35f, 3e38f, FLT_MAX})
+    for (Round r : test::all_rounds()) {
+      const QuantConfig cfg{.round = r, .seed = 5, .tensor_scale = true, .tensor_scale_value = g};
+      EXPECT_TRUE(bit_equal(fast(Format::nvfp4, rnd, cfg), ref(Format::nvfp4, rnd, cfg), rnd)) << g;
+      EXPECT_TRUE(bit_equal(fast(Format::nvfp4, adv, cfg), ref(Format::nvfp4, adv, cfg), adv)) << g;
     }
 }
 
