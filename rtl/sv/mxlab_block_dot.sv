@@ -183,13 +183,13 @@ module mxlab_block_dot #(
   mxlab_lzc #(.W(MAG_W)) u_lzc (.x(mag3), .lz(lz3));
   assign e3 = exp3 + XW'(MAG_W - 1 + BIAS) - XW'(lz3);
   assign e3c = (mag3 == '0 || e3 < XW'(B_EMIN)) ? XW'(B_EMIN) : (e3 > XW'(B_EMAX)) ? XW'(B_EMAX) : e3;
-  logic v4, c4, nan4, inv4, inf4, neg4;
+  logic v4, nan4, inv4, inf4, neg4;
   logic signed [XL-1:0] e4;
   logic [MAG_W-1:0] sig4;
-  mxlab_pipe_reg #(.W(5 + XL + MAG_W), .EN((CUTS >> (L + 2)) & 1)) u_norm (
+  mxlab_pipe_reg #(.W(4 + XL + MAG_W), .EN((CUTS >> (L + 2)) & 1)) u_norm (
       .clk, .rst_n, .v_in(v3),
-      .d({c3, nan3, inv3, inf3, neg3, e3c[XL-1:0], mag3 << lz3}),
-      .v_out(v4), .q({c4, nan4, inv4, inf4, neg4, e4, sig4}));
+      .d({nan3, inv3, inf3, neg3, e3c[XL-1:0], mag3 << lz3}),
+      .v_out(v4), .q({nan4, inv4, inf4, neg4, e4, sig4}));
 
   // ---- tensor scale (TSCALE): alpha moves beside its block through the input register and every cut (the data
   // registers move every cycle), then waits with the accumulator
@@ -216,23 +216,34 @@ module mxlab_block_dot #(
     end
   endgenerate
 
-  // ---- accumulator loop: the register holds the unpacked accumulator (mxlab_fp_acc_add)
+  // ---- accumulator loop: the register holds the unpacked accumulator (mxlab_fp_acc_add). The adder's a operand
+  // is a copy of it (op_*) that is set to +0 a cycle early when the block entering the loop starts a new
+  // accumulation (c3: the clear of the block in front of the u_norm register), so no clear mux sits in the loop.
   localparam logic signed [XL-1:0] E_ONE = 1;  // the exponent of zero and of the subnormals
-  logic vl, acc_nan, acc_inf, acc_neg, r_nan, r_inf, r_neg;
-  logic signed [XL-1:0] acc_e, r_e;
-  logic [ACC_M:0] acc_sig, r_sig;
+  logic vl, acc_nan, acc_inf, acc_neg, r_nan, r_inf, r_neg, op_nan, op_inf, op_neg;
+  logic signed [XL-1:0] acc_e, r_e, op_e;
+  logic [ACC_M:0] acc_sig, r_sig, op_sig;
   logic [4:0] flags_l, r_flags;
   mxlab_fp_acc_add #(.E(ACC_E), .M(ACC_M), .BW(MAG_W), .XW(XL)) u_acc (
-      .a_nan(acc_nan && !c4), .a_inf(acc_inf && !c4), .a_neg(acc_neg && !c4), .a_e(c4 ? E_ONE : acc_e),
-      .a_sig(c4 ? '0 : acc_sig), .b_nan(nan4), .b_invalid(inv4), .b_inf(inf4), .b_neg(neg4), .b_e(e4), .b_sig(sig4),
-      .r_nan, .r_inf, .r_neg, .r_e, .r_sig, .flags(r_flags));
+      .a_nan(op_nan), .a_inf(op_inf), .a_neg(op_neg), .a_e(op_e), .a_sig(op_sig), .b_nan(nan4), .b_invalid(inv4),
+      .b_inf(inf4), .b_neg(neg4), .b_e(e4), .b_sig(sig4), .r_nan, .r_inf, .r_neg, .r_e, .r_sig, .flags(r_flags));
   always_ff @(posedge clk or negedge rst_n) begin
     if (!rst_n) begin
       vl <= 1'b0;
       {acc_nan, acc_inf, acc_neg, acc_e, acc_sig, flags_l} <= {3'b000, E_ONE, {(ACC_M + 1) {1'b0}}, 5'b00000};
+      {op_nan, op_inf, op_neg, op_e, op_sig} <= {3'b000, E_ONE, {(ACC_M + 1) {1'b0}}};
     end else begin
       vl <= v4;
       if (v4) {acc_nan, acc_inf, acc_neg, acc_e, acc_sig, flags_l} <= {r_nan, r_inf, r_neg, r_e, r_sig, r_flags};
+      if (v3 && c3) begin
+        op_nan <= 1'b0;
+        op_inf <= 1'b0;
+        op_neg <= 1'b0;
+        op_e <= E_ONE;
+        op_sig <= '0;
+      end else if (v4) begin
+        {op_nan, op_inf, op_neg, op_e, op_sig} <= {r_nan, r_inf, r_neg, r_e, r_sig};
+      end
     end
   end
 
