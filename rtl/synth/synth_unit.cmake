@@ -3,6 +3,8 @@
 # Maps the unit onto the liberty with Yosys (synth.ys.in), times it, runs OpenSTA (sta.tcl.in) on the netlist and
 # writes <dir>/report.json: synthesis wall seconds (Yosys + ABC), cells, area (um^2), flip-flops, critical path and
 # maximum clock. Fails, saying why, when a tool fails, synthesis exceeds TIME_LIMIT_S or a number is not sane.
+# It also writes the flattened netlist (<unit>_flat.v, for gate-level energy) and fails unless the flat netlist has
+# the same cells and area and, when the unit kept a hierarchy, the same OpenSTA worst slack. CLOCK_NS may be decimal.
 cmake_minimum_required(VERSION 3.25)
 if(NOT CONFIG OR NOT EXISTS "${CONFIG}")
   message(FATAL_ERROR "usage: cmake -DCONFIG=<unit dir>/config.cmake -P synth_unit.cmake (got '${CONFIG}')")
@@ -20,9 +22,29 @@ list(JOIN SOURCES " " SOURCES)
 set(STAT ${DIR}/stat.txt)
 set(FLOPS ${DIR}/flops.txt)
 set(NETLIST ${DIR}/${UNIT}_netlist.v)
-file(REMOVE ${STAT} ${FLOPS} ${NETLIST} ${DIR}/report.json)
+set(STAT_FLAT ${DIR}/stat_flat.txt)
+set(FLAT_NETLIST ${DIR}/${UNIT}_flat.v)
+file(REMOVE ${STAT} ${FLOPS} ${NETLIST} ${STAT_FLAT} ${FLAT_NETLIST} ${DIR}/report.json)
 configure_file(${_here}/synth.ys.in ${DIR}/synth.ys @ONLY)
 configure_file(${_here}/sta.tcl.in ${DIR}/sta.tcl @ONLY)
+
+# "<-?>N[.F]" ns -> integer picoseconds (the first three decimals)
+function(_ps out ns)
+  string(REGEX REPLACE "^(-?[0-9]+)$" "\\1.0" ns "${ns}")
+  if(NOT ns MATCHES "^(-?)([0-9]+)\\.([0-9]*)$")
+    message(FATAL_ERROR "synth ${UNIT}: '${ns}' is not a number of nanoseconds")
+  endif()
+  string(SUBSTRING "${CMAKE_MATCH_3}000" 0 3 _frac)
+  math(EXPR _v "${CMAKE_MATCH_2} * 1000 + ${_frac}")
+  if(CMAKE_MATCH_1 STREQUAL "-")
+    math(EXPR _v "-${_v}")
+  endif()
+  set(${out} ${_v} PARENT_SCOPE)
+endfunction()
+_ps(_clock_ps "${CLOCK_NS}")
+if(_clock_ps LESS_EQUAL 0)
+  message(FATAL_ERROR "synth ${UNIT}: clock period ${CLOCK_NS} ns is not positive")
+endif()
 
 function(_fail what log)
   message(FATAL_ERROR "synth ${UNIT}: ${what} (log: ${log})")
@@ -86,19 +108,40 @@ if(NOT _rc EQUAL 0 OR NOT _sta MATCHES "mxlab_worst_slack (-?[0-9.]+)")
   _fail("OpenSTA failed (result: ${_rc})" ${DIR}/sta.log)
 endif()
 set(slack ${CMAKE_MATCH_1})
+
+# the flat netlist for energy: the same cells and area; the same worst slack when the unit kept a hierarchy
+file(READ ${STAT_FLAT} _stat_flat)
+string(REGEX MATCH "Number of cells: +([0-9]+)" _m "${_stat_flat}")
+set(_flat_cells ${CMAKE_MATCH_1})
+string(REGEX MATCH "Chip area for module '[^']*': ([0-9.]+)" _m "${_stat_flat}")
+if(NOT _flat_cells EQUAL cells OR NOT CMAKE_MATCH_1 STREQUAL area)
+  _fail("flattened netlist differs: ${_flat_cells} cells, ${CMAKE_MATCH_1} um^2 vs ${cells}, ${area}" ${STAT_FLAT})
+endif()
+list(LENGTH _counts _sections)  # module sections before the totals: > 0 means a kept hierarchy
+set(flat_slack "${slack}")
+if(_sections GREATER 0)
+  set(NETLIST_HIER ${NETLIST})
+  set(NETLIST ${FLAT_NETLIST})
+  configure_file(${_here}/sta.tcl.in ${DIR}/sta_flat.tcl @ONLY)
+  set(NETLIST ${NETLIST_HIER})
+  execute_process(COMMAND ${STA} -no_splash -exit ${DIR}/sta_flat.tcl TIMEOUT ${TIME_LIMIT_S}
+                  RESULT_VARIABLE _rc OUTPUT_FILE ${DIR}/sta_flat.log ERROR_FILE ${DIR}/sta_flat.log)
+  file(READ ${DIR}/sta_flat.log _sta_flat)
+  if(NOT _rc EQUAL 0 OR NOT _sta_flat MATCHES "mxlab_worst_slack (-?[0-9.]+)")
+    _fail("OpenSTA failed on the flat netlist (result: ${_rc})" ${DIR}/sta_flat.log)
+  endif()
+  set(flat_slack ${CMAKE_MATCH_1})
+  if(NOT flat_slack STREQUAL slack)
+    _fail("flat netlist worst slack ${flat_slack} ns differs from the hierarchical ${slack} ns" ${DIR}/sta_flat.log)
+  endif()
+endif()
 string(REGEX MATCH "Startpoint: ([^ \n]+)" _m "${_sta}")
 set(start ${CMAKE_MATCH_1})
 string(REGEX MATCH "Endpoint: ([^ \n]+)" _m "${_sta}")
 set(end ${CMAKE_MATCH_1})
 # critical path = period - worst slack; maximum clock = 1 / critical path (to 0.001 ns and 0.1 MHz, integer math)
-string(REGEX REPLACE "^(-?[0-9]+)$" "\\1.0" slack "${slack}")
-string(REGEX MATCH "^(-?)([0-9]+)\\.([0-9]*)$" _m "${slack}")
-string(SUBSTRING "${CMAKE_MATCH_3}000" 0 3 _frac)
-math(EXPR _slack_ps "${CMAKE_MATCH_2} * 1000 + ${_frac}")
-if(CMAKE_MATCH_1 STREQUAL "-")
-  math(EXPR _slack_ps "-${_slack_ps}")
-endif()
-math(EXPR _path_ps "${CLOCK_NS} * 1000 - ${_slack_ps}")
+_ps(_slack_ps "${slack}")
+math(EXPR _path_ps "${_clock_ps} - ${_slack_ps}")
 if(_path_ps LESS_EQUAL 0 OR cells LESS_EQUAL 0 OR flops LESS_EQUAL 0 OR area STREQUAL "" OR area MATCHES "^0*\\.?0*$")
   _fail("implausible result: cells ${cells}, flops ${flops}, area ${area}, critical path ${_path_ps} ps" ${DIR})
 endif()
@@ -119,7 +162,8 @@ file(WRITE ${DIR}/report.json "{
   \"cells\": ${cells}, \"area_um2\": ${area}, \"flops\": ${flops},
   \"clock_ns\": ${CLOCK_NS}, \"worst_slack_ns\": ${slack}, \"critical_path_ns\": ${path_ns}, \"fmax_mhz\": ${fmax},
   \"critical_from\": \"${start}\", \"critical_to\": \"${end}\",
-  \"liberty\": \"${_lib}\", \"netlist\": \"${NETLIST}\"
+  \"liberty\": \"${_lib}\", \"netlist\": \"${NETLIST}\", \"flat_netlist\": \"${FLAT_NETLIST}\",
+  \"hierarchy_kept\": ${_sections}, \"flat_worst_slack_ns\": ${flat_slack}
 }
 ")
 message("[synth] ${UNIT}: ${synth_s} s synthesis (Yosys CPU ${cpu_s} s without ABC, ${mem_mb} MB), "

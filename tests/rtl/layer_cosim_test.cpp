@@ -10,6 +10,7 @@
 #include "model/load_model.hpp"
 #include "model/runtime.hpp"
 #include "reference_check.hpp"
+#include "rtl/cost/stimulus.hpp"
 #include "rtl/models/units.hpp"
 #include "rtl/verilator/vdriver.hpp"
 
@@ -41,40 +42,6 @@ std::vector<PackedTensor> encode_rows(Format f, const Matrix& m, QuantConfig cfg
   return rows;
 }
 
-// The scale port value of a packed block: its scale bytes (little-endian FP32, then the zero point) as one number.
-std::uint64_t scale_port(const std::uint8_t* block, int bytes) {
-  std::uint64_t x = 0;
-  for (int i = 0; i < bytes; ++i) x |= std::uint64_t{block[i]} << (8 * i);
-  return x;
-}
-
-// The unit's block pairs for output (token t, output channel n): K blocks of A = activation row, B = weight row,
-// short last blocks padded with codes of value zero (asymmetric INT: the zero point, on each side whose zero point is a
-// code); with tensor scales, every block carries alpha = fl32(g_a * g_w).
-void add_output(std::vector<BlockVector>& v, const PackedTensor& a, const PackedTensor& b, int lanes) {
-  const FormatTraits &ta = traits(a.format), &tb = traits(b.format);
-  const int sa = ta.scale_bits() / 8, sb = tb.scale_bits() / 8;
-  for (std::size_t k = 0; k < a.block_count(); ++k) {
-    BlockVector x;
-    x.ea = ta.elem, x.eb = tb.elem, x.clear = k == 0;
-    const std::uint8_t *pa = &a.bytes[k * ta.block_bytes(a.block)], *pb = &b.bytes[k * tb.block_bytes(b.block)];
-    x.xa = scale_port(pa, sa), x.xb = scale_port(pb, sb);
-    if (a.has_tensor_scale || b.has_tensor_scale)
-      x.alpha = std::bit_cast<std::uint32_t>(a.tensor_scale * b.tensor_scale);  // fl32(g_a g_w)
-    auto pad = [](const FormatTraits& t, std::uint64_t scale) {
-      const std::uint64_t zp = t.scale == ScaleType::fp32_zero ? scale >> 32 : 0;
-      return static_cast<std::uint8_t>(zp < (1u << t.element().bits) ? zp : 0);
-    };
-    x.a.assign(lanes, pad(ta, x.xa)), x.b.assign(lanes, pad(tb, x.xb));
-    const std::size_t n = std::min<std::size_t>(a.block, a.count - k * a.block);
-    for (std::size_t i = 0; i < n; ++i) {
-      x.a[i] = static_cast<std::uint8_t>(get_code(pa + sa, ta.element().bits, i));
-      x.b[i] = static_cast<std::uint8_t>(get_code(pb + sb, tb.element().bits, i));
-    }
-    v.push_back(std::move(x));
-  }
-}
-
 // weights_on_a: the unit's A side takes the weights (W x A units such as int4x8_*), else the activations.
 template <class V>
 void layer_through_unit(const std::string& unit, const char* wf, const char* af, bool tensor_scale = false,
@@ -103,8 +70,12 @@ void layer_through_unit(const std::string& unit, const char* wf, const char* af,
     std::vector<BlockVector> v;
     std::size_t runtime_mismatches = 0;
     for (std::size_t t = 0; t < act.size(); ++t)
-      for (std::size_t n = 0; n < w.size(); ++n)
-        weights_on_a ? add_output(v, w[n], act[t], u.stim.n) : add_output(v, act[t], w[n], u.stim.n);
+      for (std::size_t n = 0; n < w.size(); ++n) {
+        // block pairs for output (token t, channel n): the encoding `mxlab cost` streams (rtl/cost/stimulus.hpp)
+        const std::vector<BlockVector> pairs =
+            weights_on_a ? cost::gemm_block_pairs(w[n], act[t], u.stim.n) : cost::gemm_block_pairs(act[t], w[n], u.stim.n);
+        v.insert(v.end(), pairs.begin(), pairs.end());
+      }
     const std::string what = std::string(af) + " x " + wf + " " + model::linear_name(id);
     const ReferenceRun ref = expect_from_reference(v, u.stim.scale, unit, what);
     EXPECT_EQ(ref.model.mismatches, 0u) << "C++ model vs reference";
