@@ -1,10 +1,13 @@
 // Calibration token streams (random text windows or generated samples) and the calibration/evaluation overlap check.
 #include "algorithms/calibration_data.hpp"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <stdexcept>
 #include <unordered_map>
 
+#include "algorithms/parallel.hpp"
 #include "model/generate.hpp"
 #include "model/text_corpus.hpp"
 
@@ -67,13 +70,21 @@ CalibWindows calibration_windows(model::Runtime& fp32, const model::Tokenizer& t
     for (std::size_t o : w.offsets) w.tokens.insert(w.tokens.end(), text.begin() + o, text.begin() + o + w.length);
     return w;
   }
-  for (std::uint64_t i = 0; w.tokens.size() < want; ++i) {
-    model::GenerateOptions g;
-    g.steps = seq_len;
-    g.temperature = 1.0f;
-    g.seed = opt.seed + i + 1;  // xorshift state must be non-zero
-    const auto sample = model::generate(fp32, std::vector<int>{model::kBos}, g);
-    w.tokens.insert(w.tokens.end(), sample.begin(), sample.end());
+  // Sample i depends only on its seed (the FP32 runtime has no stochastic hooks): rounds of one sample per
+  // thread, generated in parallel and appended in seed order until enough; the surplus of the last round is cut.
+  const std::size_t round = static_cast<std::size_t>(std::max(1, omp_get_max_threads()));
+  std::vector<std::vector<int>> samples(round);
+  for (std::uint64_t first = 0; w.tokens.size() < want; first += round) {
+    parallel_items(0, round, [&](std::size_t i) {
+      model::Runtime rt = fp32;  // a runtime per sample (KV-cached decoding, serial inside)
+      model::GenerateOptions g;
+      g.steps = seq_len;
+      g.temperature = 1.0f;
+      g.seed = opt.seed + first + i + 1;  // xorshift state must be non-zero
+      samples[i] = model::generate(rt, std::vector<int>{model::kBos}, g);
+    });
+    for (const auto& sample : samples)
+      if (w.tokens.size() < want) w.tokens.insert(w.tokens.end(), sample.begin(), sample.end());
   }
   w.tokens.resize(want);
   return w;

@@ -1,8 +1,12 @@
 // Layer inputs, block re-runs and scale folding for the PTQ algorithms.
 #include "algorithms/layer_io.hpp"
 
+#include <omp.h>
+
+#include <algorithm>
 #include <stdexcept>
 
+#include "algorithms/parallel.hpp"
 #include "model/attention.hpp"
 #include "model/block.hpp"
 
@@ -16,20 +20,47 @@ LayerInputs::LayerInputs(const model::Runtime& rt, std::span<const int> calib, i
   for (std::size_t start = 0; start + ctx <= calib.size(); start += ctx) x_.push_back(rt.embed(calib.subspan(start, ctx)));
 }
 
-void LayerInputs::observe(model::Runtime& rt, model::LinearObserver& observer) const {
-  for (const Matrix& x : x_) {
-    if (layer_ == n_layers_) {  // the classifier's input; its output (vocab wide) is not needed
+namespace {
+// What one window's layer showed the observer (the wanted linears only), to be passed on in window order.
+class Recorder final : public model::LinearObserver {
+ public:
+  explicit Recorder(const std::function<bool(LinearId)>* wanted) : wanted_(wanted) {}
+  void observe(LinearId id, const Matrix& x) override {
+    if (!*wanted_ || (*wanted_)(id)) seen.emplace_back(id, x);
+  }
+  std::vector<std::pair<LinearId, Matrix>> seen;
+
+ private:
+  const std::function<bool(LinearId)>* wanted_;
+};
+}  // namespace
+
+void LayerInputs::observe(model::Runtime& rt, model::LinearObserver& observer,
+                          const std::function<bool(LinearId)>& wanted) const {
+  if (layer_ == n_layers_) {  // the classifier's input; its output (vocab wide) is not needed
+    for (const Matrix& x : x_)
       observer.observe({-1, LinearKind::classifier}, model::rms_norm(x, rt.weights().rms_final, rt.config().norm_eps));
-      continue;
-    }
-    Matrix y = x;
-    rt.run_layers(y, layer_, layer_ + 1, &observer);
+    return;
+  }
+  // Windows in chunks computed in parallel, each window's inputs passed on in window order (the observer
+  // accumulates, and floating-point sums depend on the order).
+  const std::size_t chunk = 2 * static_cast<std::size_t>(std::max(1, omp_get_max_threads()));
+  std::vector<Recorder> seen;
+  for (std::size_t c0 = 0; c0 < x_.size(); c0 += chunk) {
+    const std::size_t c1 = std::min(c0 + chunk, x_.size());
+    seen.assign(c1 - c0, Recorder(&wanted));
+    parallel_runs(rt, c0, c1, [&](model::Runtime& copy, std::size_t i) {
+      Matrix y = x_[i];
+      copy.run_layers(y, layer_, layer_ + 1, &seen[i - c0]);
+    });
+    for (Recorder& r : seen)
+      for (const auto& [id, x] : r.seen) observer.observe(id, x);
   }
 }
 
 void LayerInputs::advance(model::Runtime& rt) {
   if (layer_ == n_layers_) throw std::logic_error("LayerInputs: already past the last layer");
-  for (Matrix& x : x_) rt.run_layers(x, layer_, layer_ + 1);
+  parallel_runs(rt, 0, x_.size(), [&](model::Runtime& copy, std::size_t i) { copy.run_layers(x_[i], layer_, layer_ + 1); });
   ++layer_;
 }
 
@@ -62,11 +93,12 @@ model::CalibrationCapture capture_one(model::Runtime& runtime, const LayerInputs
   opt.select = [id](LinearId x) { return x == id; };
   if (!hessian) opt.record = id;
   model::CalibrationCapture capture(opt);
+  const std::function<bool(LinearId)> wanted = [id](LinearId x) { return x == id; };
   if (act && act->enabled()) {
     QuantizingObserver quantized(*act, capture);
-    inputs.observe(runtime, quantized);
+    inputs.observe(runtime, quantized, wanted);
   } else {
-    inputs.observe(runtime, capture);
+    inputs.observe(runtime, capture, wanted);
   }
   return capture;
 }
@@ -108,8 +140,10 @@ Matrix attention_output(const model::ModelWeights& w, int layer, const Matrix& x
   const model::LinearFn lin = substituted(w, layer, sub, in);
   const model::AttendFn attend = [&c](Matrix& q, Matrix& k, Matrix& v) { return model::causal_attention(q, k, v, c, 0, {}); };
   Matrix out(xb.rows(), c.dim);
-  for (Eigen::Index r0 = 0; r0 < xb.rows(); r0 += ctx)
+  parallel_items(0, static_cast<std::size_t>(xb.rows() / ctx), [&](std::size_t i) {  // windows are independent
+    const Eigen::Index r0 = static_cast<Eigen::Index>(i) * ctx;
     out.middleRows(r0, ctx) = model::attention_block(c, xb.middleRows(r0, ctx), 0, lin, attend);
+  });
   return out;
 }
 

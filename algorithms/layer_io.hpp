@@ -24,8 +24,11 @@ class LayerInputs {
   LayerInputs(const model::Runtime& rt, std::span<const int> calib, int ctx);
   int layer() const { return layer_; }  // n_layers: the classifier's input (before the final RMSNorm)
   std::size_t windows() const { return x_.size(); }
-  // Runs layer() (at n_layers: the final RMSNorm and classifier) on every window, feeding `observer`.
-  void observe(model::Runtime& rt, model::LinearObserver& observer) const;
+  // Runs layer() (at n_layers: the final RMSNorm and classifier) on every window, feeding `observer` the inputs
+  // of the linears `wanted` accepts (empty = all) in window order. Windows run in parallel (parallel_runs: each
+  // with the stochastic-rounding streams a sequential loop would give it), each serially inside.
+  void observe(model::Runtime& rt, model::LinearObserver& observer, const std::function<bool(LinearId)>& wanted = {}) const;
+  // Moves every window through layer() with the runtime's current weights and hooks (windows in parallel).
   void advance(model::Runtime& rt);
 
  private:

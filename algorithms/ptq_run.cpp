@@ -6,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "algorithms/parallel.hpp"
 #include "model/eval_json.hpp"
 #include "model/load_model.hpp"
 #include "model/text_corpus.hpp"
@@ -72,8 +73,17 @@ PtqRunResult run_ptq(const PtqSession& session, std::string_view pipeline, const
     r.weight_count += static_cast<std::uint64_t>(rec.rows * rec.cols);
     r.linears.push_back(rec);
   }
-  model::Runtime quant = ctx.deployed_runtime(), ref(session.fp32);
-  for (const EvalText& t : session.texts) r.evals.emplace_back(t.name, model::evaluate(quant, t.tokens, {}, &ref));
+  // The texts in parallel, each on its own runtimes; text i's quantized runtime starts at the forward-call count
+  // (stochastic-rounding streams) one runtime evaluating the texts in order would have reached.
+  const model::Runtime quant = ctx.deployed_runtime();
+  const std::size_t seq_len = static_cast<std::size_t>(quant.config().seq_len);
+  std::vector<model::EvalResult> evals(session.texts.size());
+  parallel_items(0, session.texts.size(), [&](std::size_t i) {
+    model::Runtime q = quant, ref(session.fp32);
+    for (std::size_t j = 0; j < i; ++j) skip_forward_calls(q, session.texts[j].tokens.size() / seq_len);  // its windows
+    evals[i] = model::evaluate(q, session.texts[i].tokens, {}, &ref);
+  });
+  for (std::size_t i = 0; i < evals.size(); ++i) r.evals.emplace_back(session.texts[i].name, evals[i]);
   r.scales = std::move(ctx.scales);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;

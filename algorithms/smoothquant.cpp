@@ -18,7 +18,11 @@ std::map<LinearId, Eigen::VectorXf> activation_maxima(const PtqContext& ctx) {
   model::CaptureOptions opt;
   opt.select = [](LinearId id) { return id.kind == LinearKind::q || id.kind == LinearKind::gate; };
   model::CalibrationCapture capture(opt);
-  model::calibrate(fp, ctx.calib, ctx.ctx, capture);
+  LayerInputs inputs(fp, ctx.calib, ctx.ctx);  // layer by layer, windows in parallel (a max: order-free)
+  for (int l = 0; l < ctx.weights->config.n_layers; ++l) {
+    inputs.observe(fp, capture, opt.select);
+    inputs.advance(fp);
+  }
   std::map<LinearId, Eigen::VectorXf> out;
   for (const auto& [id, st] : capture.all()) out[id] = st.abs_max;
   return out;

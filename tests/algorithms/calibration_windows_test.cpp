@@ -1,6 +1,7 @@
 // Calibration data: seeded random windows of a text, as long as the evaluation context, and the refusal of
 // calibration text that overlaps an evaluation text (by content hash and by shared token runs).
 #include <gtest/gtest.h>
+#include <omp.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include "algorithms/calibration_data.hpp"
 #include "algorithms/ptq_run.hpp"
 #include "model/eval.hpp"
+#include "model/generate.hpp"
 #include "model/load_model.hpp"
 #include "model/text_corpus.hpp"
 
@@ -57,6 +59,30 @@ TEST(CalibrationWindows, TextWindowsSpanTheWholeEvaluationContext) {
   EXPECT_EQ(g.tokens.size(), 2u * g.length);
   EXPECT_EQ(g.tokens.front(), model::kBos);
   EXPECT_THROW(calibration_windows(fp, tok, {text, 1, fp32->config.seq_len + 1, 1}), std::invalid_argument);
+}
+
+// Self-generated samples come from parallel rounds of one sample per thread: the same tokens as generating
+// them one after another (seeds seed+1, seed+2, ..) and cutting the concatenation, whatever the thread count.
+TEST(CalibrationWindows, GeneratedSamplesEqualSequentialGeneration) {
+  const auto fp32 = std::make_shared<const model::ModelWeights>(model::load_model(data("models/stories260K.bin")));
+  const model::Tokenizer tok(data("models/tok512.bin"));
+  model::Runtime fp(fp32);
+  const int samples = 3, length = 100;
+  std::vector<int> expected;
+  for (std::uint64_t i = 0; expected.size() < static_cast<std::size_t>(samples * length); ++i) {
+    model::GenerateOptions g;
+    g.steps = fp32->config.seq_len;
+    g.seed = 9 + i + 1;
+    const std::vector<int> s = model::generate(fp, {model::kBos}, g);
+    expected.insert(expected.end(), s.begin(), s.end());
+  }
+  expected.resize(static_cast<std::size_t>(samples * length));
+  const int threads = omp_get_max_threads();
+  for (int t : {1, 3}) {
+    omp_set_num_threads(t);
+    EXPECT_EQ(calibration_windows(fp, tok, {{}, samples, length, 9}).tokens, expected) << t << " threads";
+  }
+  omp_set_num_threads(threads);
 }
 
 TEST(CalibrationWindows, OverlapIsARunOfSharedTokens) {

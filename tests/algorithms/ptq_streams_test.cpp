@@ -2,9 +2,13 @@
 // differently), RTN's stream is the runtime weight hook's, and the rounding seed changes the draws.
 #include <gtest/gtest.h>
 
+#include <omp.h>
+
 #include <random>
 
 #include "algorithms/ptq.hpp"
+#include "algorithms/ptq_run.hpp"
+#include "model/eval.hpp"
 
 namespace mxlab::algorithms {
 namespace {
@@ -50,6 +54,40 @@ TEST(PtqStreams, RtnDrawsWhatTheRuntimeWeightHookDraws) {
   model::Runtime hook(fp, ctx.scheme);
   for (const LinearId& id : ctx.quantized_linears())
     EXPECT_EQ(ctx.weights->linear(id).weight, hook.effective_weight(id)) << model::linear_name(id);
+}
+
+// run_ptq evaluates its texts in parallel: with stochastic activation rounding every text still draws the
+// streams of one runtime evaluating them in order, so the metrics equal a sequential evaluation exactly.
+TEST(PtqStreams, ParallelTextsEvaluateAsOneRuntimeInOrder) {
+  PtqSession session;
+  session.fp32 = twin_layers();
+  std::mt19937 rng(4);
+  auto tokens = [&](int n) {
+    std::vector<int> t(static_cast<std::size_t>(n));
+    for (int& v : t) v = static_cast<int>(rng() % 64);
+    return t;
+  };
+  session.calib = tokens(3 * 32);
+  session.ctx = 32;
+  session.texts = {{"a", tokens(3 * 32 + 5)}, {"b", tokens(2 * 32)}, {"c", tokens(4 * 32)}};
+  model::QuantScheme s;
+  s.linear.weight = model::TensorQuant::parse("mxint4");
+  s.linear.input = model::TensorQuant::parse("mxint4");
+  s.linear.input.cfg.round = Round::stochastic;
+  const int threads = omp_get_max_threads();
+  omp_set_num_threads(3);
+  const PtqRunResult r = run_ptq(session, "rtn", s);
+  omp_set_num_threads(threads);
+  model::Runtime quant(r.weights, r.deployed), ref(session.fp32);
+  ASSERT_EQ(r.evals.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    const model::EvalResult e = model::evaluate(quant, session.texts[i].tokens, {}, &ref);
+    EXPECT_EQ(r.evals[i].first, session.texts[i].name);
+    EXPECT_EQ(r.evals[i].second.nll, e.nll) << i;
+    EXPECT_EQ(r.evals[i].second.kld_mean, e.kld_mean) << i;
+    EXPECT_EQ(r.evals[i].second.kld_p999, e.kld_p999) << i;
+    EXPECT_EQ(r.evals[i].second.top1_agree, e.top1_agree) << i;
+  }
 }
 
 }  // namespace
