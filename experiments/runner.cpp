@@ -1,0 +1,249 @@
+// The sweep runner: resume from point files, run the rest through the stages, store each point atomically.
+#include "experiments/runner.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <optional>
+
+#include "experiments/point_stage.hpp"
+#include "experiments/provenance.hpp"
+#include "experiments/result_store.hpp"
+
+namespace mxlab::experiments {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+// Holds an exclusive flock on <dir>/.lock for the sweep's lifetime (released by the kernel on SIGKILL too).
+class DirLock {
+ public:
+  explicit DirLock(const fs::path& dir) : fd_(::open((dir / ".lock").c_str(), O_CREAT | O_RDWR, 0644)) {
+    if (fd_ < 0) throw std::runtime_error(dir.string() + ": cannot create the lock file (is the directory writable?)");
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd_);
+      throw std::runtime_error(dir.string() + ": another sweep is writing these results (lock held)");
+    }
+  }
+  ~DirLock() { ::close(fd_); }
+  DirLock(const DirLock&) = delete;
+  DirLock& operator=(const DirLock&) = delete;
+
+ private:
+  int fd_;
+};
+
+nlohmann::json file_record(const fs::path& p) { return {{"file", p.string()}, {"sha256", sha256_file(p)}}; }
+
+// What the session computes from: files with their hashes and the calibration/evaluation settings.
+nlohmann::json session_json(const algorithms::PtqSessionOptions& o) {
+  nlohmann::json texts = nlohmann::json::array();
+  for (const auto& [name, file] : o.eval_texts) {
+    nlohmann::json t = file_record(file);
+    t["name"] = name;
+    texts.push_back(t);
+  }
+  return {{"model", file_record(o.model)},
+          {"tokenizer", file_record(o.tokenizer)},
+          {"eval_texts", texts},
+          {"eval_tokens", o.eval_tokens},
+          {"calibration",
+           {{"text", o.calib.text.empty() ? nlohmann::json(nullptr) : file_record(o.calib.text)},
+            {"samples", o.calib.samples},
+            {"length", o.calib.length},
+            {"seed", o.calib.seed},
+            {"allow_overlap", o.allow_overlap}}}};
+}
+
+// What decides whether a stored point is still valid: its config without file locations (a moved data
+// directory with the same file contents keeps its results; the sha256 fields decide).
+nlohmann::json identity(nlohmann::json j) {
+  if (j.is_object()) {
+    j.erase("file");
+  }
+  if (j.is_structured())
+    for (auto& v : j) v = identity(v);
+  return j;
+}
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+// Removes temporary files a killed writer left (the lock guarantees no live writer owns them).
+void remove_stale_temps(const fs::path& dir, const fs::path& out) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().filename().string().find(".tmp.") != std::string::npos) fs::remove(e.path(), ec);
+  const fs::path parent = out.parent_path().empty() ? fs::path(".") : out.parent_path();
+  const std::string prefix = out.filename().string() + ".tmp.";
+  for (const auto& e : fs::directory_iterator(parent))
+    if (e.path().filename().string().rfind(prefix, 0) == 0) fs::remove(e.path(), ec);
+}
+
+// One run of a sweep on one rank: the stored points it keeps, the points it computes, the merges (rank 0).
+class SweepRun {
+ public:
+  SweepRun(const SweepSpec& spec, const SweepOptions& opt)
+      : spec_(spec), opt_(opt), out_(opt.out), dir_(point_dir(opt.out)), n_(spec.points.size()), done_(n_, false) {
+    sum.points = n_;
+    spec_sha_ = sha256_hex(spec.text), commit_ = git_commit(), host_ = host_name();
+    session_ = session_json(spec.session), hardware_ = spec.hardware.to_json();
+    root_attrs_ = {{"format", kStoreFormat}, {"sweep", spec.name},   {"spec_file", fs::absolute(spec.file).string()},
+                   {"spec", spec.text},      {"spec_sha256", spec_sha_}, {"git_commit", commit_},
+                   {"host", host_},          {"hardware", hardware_.dump()}, {"updated", utc_now()}};
+  }
+
+  void say(const std::string& line) const {
+    if (opt_.log) opt_.log(line);
+  }
+  fs::path file(std::size_t i) const { return dir_ / (spec_.points[i].name() + ".h5"); }
+  nlohmann::json config(std::size_t i) const {
+    return {{"point", spec_.points[i].to_json()}, {"session", session_}, {"hardware", hardware_}};
+  }
+  std::string tag(std::size_t i) const {
+    return "sweep: [" + std::to_string(i + 1) + "/" + std::to_string(n_) + "] " + spec_.points[i].name();
+  }
+
+  // The points left to compute; logs each kept one.
+  std::vector<std::size_t> scan() {
+    std::vector<std::size_t> todo;
+    for (std::size_t i = 0; i < n_; ++i) {
+      if (fs::exists(file(i))) {
+        std::optional<PointRecord> old;
+        try {
+          StoreContents c = read_store(file(i));
+          if (c.points.size() == 1) old = std::move(c.points[0]);
+        } catch (const std::exception& e) {
+          say("sweep: " + file(i).string() + " unreadable, recomputing (" + e.what() + ")");
+        }
+        const bool same = old && identity(old->config) == identity(config(i));
+        if (same && (old->ok() || !opt_.retry_failed)) {
+          done_[i] = true;
+          ++sum.kept;
+          say(tag(i) + ": kept (" + (old->ok() ? "finished " : "failed ") + old->attrs["end_time"] + ")");
+          continue;
+        }
+        if (old && !same) say(tag(i) + ": stored config differs from the spec, recomputing");
+      }
+      todo.push_back(i);
+    }
+    return todo;
+  }
+
+  // RESULTS.h5 from the point files of the points marked done.
+  void merge() const {
+    std::vector<fs::path> files;
+    for (std::size_t i = 0; i < n_; ++i)
+      if (done_[i]) files.push_back(file(i));
+    merge_point_files(out_, root_attrs_, files);
+  }
+  void mark_done(const std::vector<std::size_t>& points) {
+    for (std::size_t i : points) done_[i] = true;
+  }
+
+  // Computes `mine` in order, each point stored before the next; `merge_each`: rebuild RESULTS.h5 after each.
+  void compute(const std::vector<std::size_t>& mine, const std::string& where, bool merge_each) {
+    const algorithms::PtqLog inner =
+        opt_.log ? algorithms::PtqLog([this](const std::string& l) { opt_.log("  " + l); }) : algorithms::PtqLog();
+    const algorithms::PtqSession ptq = algorithms::prepare_session(spec_.session, inner);
+    std::vector<std::shared_ptr<const PointStage>> stages = opt_.stages;
+    if (stages.empty())
+      for (auto& s : make_stages(spec_)) stages.push_back(std::move(s));
+    const std::string first_kl = ptq.texts.empty() ? "" : ptq.texts[0].name + ".kld_mean";
+    double computing = 0;
+    for (std::size_t k = 0; k < mine.size(); ++k) {
+      const std::size_t i = mine[k];
+      PointRecord rec;
+      rec.name = spec_.points[i].name();
+      rec.index = i;
+      rec.config = config(i);
+      rec.attrs = {{"start_time", utc_now()}, {"host", host_}, {"git_commit", commit_}, {"spec_sha256", spec_sha_}};
+      say(tag(i) + ": computing" + where);
+      const auto p0 = Clock::now();
+      try {
+        for (const auto& stage : stages) stage->run({spec_, ptq, spec_.points[i], inner}, rec);
+        rec.attrs["status"] = "ok";
+      } catch (const std::exception& e) {
+        rec.attrs["status"] = "failed";
+        rec.attrs["error"] = e.what();
+        ++sum.failed;
+      }
+      const double secs = std::chrono::duration<double>(Clock::now() - p0).count();
+      rec.metrics["seconds"] = secs;
+      rec.attrs["end_time"] = utc_now();
+      write_point_file(file(i), rec);
+      done_[i] = true;
+      ++sum.computed;
+      if (merge_each) merge();
+      computing += secs;
+      const std::size_t left = mine.size() - k - 1;
+      say(tag(i) +
+          (rec.ok() ? ": ok in " + fmt("%.1f", secs) + " s, bits/weight " + fmt("%.4g", rec.metric("bits_per_weight")) +
+                          (first_kl.empty() ? "" : ", " + first_kl + " " + fmt("%.4g", rec.metric(first_kl)))
+                    : ": FAILED in " + fmt("%.1f", secs) + " s: " + rec.attrs["error"]) +
+          "; " + std::to_string(left) + " left" + where + ", ETA " +
+          fmt("%.0f", computing / static_cast<double>(k + 1) * static_cast<double>(left)) + " s");
+    }
+  }
+
+  SweepSummary sum;
+
+ private:
+  const SweepSpec& spec_;
+  const SweepOptions& opt_;
+  fs::path out_, dir_;
+  std::size_t n_;
+  std::vector<bool> done_;
+  std::string spec_sha_, commit_, host_;
+  nlohmann::json session_, hardware_;
+  std::map<std::string, std::string> root_attrs_;
+};
+
+}  // namespace
+
+fs::path point_dir(const fs::path& out) { return fs::path(out.string() + ".d"); }
+
+SweepSummary run_sweep(const SweepSpec& spec, const SweepOptions& opt) {
+  const auto t0 = Clock::now();
+  const fs::path out = opt.out, dir = point_dir(out);
+  if (!out.parent_path().empty() && !fs::is_directory(out.parent_path()))
+    throw std::runtime_error(out.string() + ": the directory " + out.parent_path().string() + " does not exist");
+  const int rank = opt.shard ? opt.shard->rank() : 0, ranks = opt.shard ? opt.shard->size() : 1;
+  auto barrier = [&] {
+    if (opt.shard) opt.shard->barrier();
+  };
+  std::optional<DirLock> lock;  // rank 0 owns the directory: the lock, stale temporaries and the merges
+  if (rank == 0) {
+    fs::create_directories(dir);
+    lock.emplace(dir);
+    remove_stale_temps(dir, out);
+  }
+  barrier();
+  SweepRun run(spec, opt);
+  const std::vector<std::size_t> todo = run.scan();
+  barrier();  // every rank has read the stored points before any rank writes one
+  std::vector<std::size_t> mine;  // point k of those left goes to rank k mod ranks
+  for (std::size_t k = 0; k < todo.size(); ++k)
+    if (static_cast<int>(k % static_cast<std::size_t>(ranks)) == rank) mine.push_back(todo[k]);
+  const std::string where = ranks > 1 ? " on rank " + std::to_string(rank) + "/" + std::to_string(ranks) : "";
+  if (!mine.empty()) run.compute(mine, where, rank == 0);
+  barrier();  // every rank's point files are complete
+  SweepSummary sum = run.sum;
+  if (opt.shard) sum.computed = opt.shard->sum(sum.computed), sum.failed = opt.shard->sum(sum.failed);
+  if (rank == 0) {
+    run.mark_done(todo);
+    run.merge();
+  }
+  sum.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  return sum;
+}
+
+}  // namespace mxlab::experiments
