@@ -13,5 +13,8 @@ void add_formats_command(CLI::App& app);
 void add_quantize_command(CLI::App& app);
 void add_model_commands(CLI::App& app);  // tokenize, generate, eval (model/)
 void add_ptq_commands(CLI::App& app);    // ptq, ptq-table (algorithms/)
+void add_sweep_command(CLI::App& app);   // sweep (experiments/)
+void add_report_command(CLI::App& app);  // report (experiments/)
+void add_cost_command(CLI::App& app);    // cost (rtl/cost/)
 
 }  // namespace mxlab::cli

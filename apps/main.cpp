@@ -24,6 +24,9 @@ int main(int argc, char** argv) {
   mxlab::cli::add_quantize_command(app);
   mxlab::cli::add_model_commands(app);
   mxlab::cli::add_ptq_commands(app);
+  mxlab::cli::add_sweep_command(app);
+  mxlab::cli::add_report_command(app);
+  mxlab::cli::add_cost_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
