@@ -1,8 +1,10 @@
-// The PTQ + evaluation stage of a sweep point.
+// The PTQ + evaluation stage of a sweep point; the stage list a spec asks for.
 #include "experiments/point_stage.hpp"
 
 #include <cmath>
 #include <limits>
+
+#include "experiments/cost_stage.hpp"
 
 namespace mxlab::experiments {
 
@@ -41,9 +43,10 @@ void PtqEvalStage::run(const StageContext& ctx, PointRecord& rec) const {
   }
 }
 
-std::vector<std::unique_ptr<PointStage>> make_stages(const SweepSpec&) {
+std::vector<std::unique_ptr<PointStage>> make_stages(const SweepSpec& spec) {
   std::vector<std::unique_ptr<PointStage>> stages;
   stages.push_back(std::make_unique<PtqEvalStage>());
+  if (spec.hardware.cost) stages.push_back(std::make_unique<CostStage>());
   return stages;
 }
 

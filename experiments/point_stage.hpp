@@ -48,6 +48,10 @@ class PointStage {
   virtual std::string_view name() const = 0;
   // Adds metrics/layers to `rec`; throws on failure (the runner records the error and goes on).
   virtual void run(const StageContext& ctx, PointRecord& rec) const = 0;
+  // True for a stage that reads only [hardware] and the point's settings, never the PTQ results, and writes only
+  // metrics/attributes named "cost.*" or "accel.*": when a stored ok point differs from the spec only in [hardware],
+  // the runner keeps its PTQ results and reruns just these stages.
+  virtual bool hardware_only() const { return false; }
 };
 
 // PTQ (algorithms::run_ptq with the point's pipeline and scheme) then evaluation on every session text against
@@ -60,7 +64,7 @@ class PtqEvalStage : public PointStage {
   void run(const StageContext& ctx, PointRecord& rec) const override;
 };
 
-// The stages the spec asks for, in order (today: ptq+eval; cost/accelerator stages come with [hardware]).
+// The stages the spec asks for, in order: ptq+eval, then cost when [hardware] cost = true (cost_stage.hpp).
 std::vector<std::unique_ptr<PointStage>> make_stages(const SweepSpec& spec);
 
 }  // namespace mxlab::experiments

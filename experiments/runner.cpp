@@ -71,6 +71,13 @@ nlohmann::json identity(nlohmann::json j) {
   return j;
 }
 
+nlohmann::json without_hardware(nlohmann::json config) {
+  config.erase("hardware");
+  return config;
+}
+
+bool hardware_key(const std::string& key) { return key.rfind("cost.", 0) == 0 || key.rfind("accel.", 0) == 0; }
+
 std::string fmt(const char* f, double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, f, v);
@@ -131,7 +138,13 @@ class SweepRun {
           say(tag(i) + ": kept (" + (old->ok() ? "finished " : "failed ") + old->attrs["end_time"] + ")");
           continue;
         }
-        if (old && !same) say(tag(i) + ": stored config differs from the spec, recomputing");
+        if (old && !same && old->ok() && identity(without_hardware(old->config)) == identity(without_hardware(config(i)))) {
+          say(tag(i) + ": only [hardware] differs from the stored point: keeping its PTQ results, rerunning the "
+                       "hardware stages");
+          restage_.emplace(i, std::move(*old));
+        } else if (old && !same) {
+          say(tag(i) + ": stored config differs from the spec, recomputing");
+        }
       }
       todo.push_back(i);
     }
@@ -162,14 +175,25 @@ class SweepRun {
     for (std::size_t k = 0; k < mine.size(); ++k) {
       const std::size_t i = mine[k];
       PointRecord rec;
+      const auto kept = restage_.find(i);  // only [hardware] changed: the stored PTQ results, hardware columns dropped
+      if (kept != restage_.end()) {
+        rec = std::move(kept->second);
+        std::erase_if(rec.metrics, [](const auto& m) { return hardware_key(m.first); });
+        std::erase_if(rec.attrs, [](const auto& a) { return hardware_key(a.first); });
+        rec.attrs["ptq_end_time"] = rec.attrs["end_time"];
+      }
+      const bool hardware_only = kept != restage_.end();
       rec.name = spec_.points[i].name();
       rec.index = i;
       rec.config = config(i);
-      rec.attrs = {{"start_time", utc_now()}, {"host", host_}, {"git_commit", commit_}, {"spec_sha256", spec_sha_}};
-      say(tag(i) + ": computing" + where);
+      for (const auto& [k, v] : std::map<std::string, std::string>{
+               {"start_time", utc_now()}, {"host", host_}, {"git_commit", commit_}, {"spec_sha256", spec_sha_}})
+        rec.attrs[k] = v;
+      say(tag(i) + (hardware_only ? ": computing the hardware stages" : ": computing") + where);
       const auto p0 = Clock::now();
       try {
-        for (const auto& stage : stages) stage->run({spec_, ptq, spec_.points[i], inner}, rec);
+        for (const auto& stage : stages)
+          if (!hardware_only || stage->hardware_only()) stage->run({spec_, ptq, spec_.points[i], inner}, rec);
         rec.attrs["status"] = "ok";
       } catch (const std::exception& e) {
         rec.attrs["status"] = "failed";
@@ -202,6 +226,7 @@ class SweepRun {
   fs::path out_, dir_;
   std::size_t n_;
   std::vector<bool> done_;
+  std::map<std::size_t, PointRecord> restage_;  // stored ok points whose config differs only in [hardware]
   std::string spec_sha_, commit_, host_;
   nlohmann::json session_, hardware_;
   std::map<std::string, std::string> root_attrs_;

@@ -7,7 +7,9 @@
 // dirty metadata can leave the whole file unreadable; a rename is atomic, so every file is always either the
 // old complete version or the new one. A rerun keeps every point file whose stored config (point, session with
 // file sha256s, hardware; file locations aside) equals the spec's, recomputes nothing else, and rebuilds
-// RESULTS.h5 from the spec's points (point files of points no longer in the spec stay, unmerged).
+// RESULTS.h5 from the spec's points (point files of points no longer in the spec stay, unmerged). A stored ok point
+// whose config differs only in [hardware] keeps its PTQ results: only the hardware stages (PointStage::hardware_only)
+// run again, on the stored record with its cost.* / accel.* columns dropped.
 #pragma once
 #include <filesystem>
 #include <string>

@@ -48,8 +48,11 @@ nlohmann::json SweepPoint::to_json() const {
 
 nlohmann::json HardwareSpec::to_json() const {
   if (!present) return nullptr;
-  return {{"liberty", liberty.string()}, {"corner", corner},       {"clock_mhz", clock_mhz}, {"array_rows", array_rows},
+  nlohmann::json j = {{"liberty", liberty.string()}, {"corner", corner},       {"clock_mhz", clock_mhz}, {"array_rows", array_rows},
           {"array_cols", array_cols},    {"sram_kib", sram_kib},   {"dram_gbps", dram_gbps}};
+  if (cost)  // only when enabled: specs without the cost stage keep the identity their stored points have
+    j["cost"] = {{"units", units}, {"vectors", vectors}, {"random_operands", random_operands}};
+  return j;
 }
 
 }  // namespace mxlab::experiments

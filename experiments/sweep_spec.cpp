@@ -10,6 +10,7 @@
 
 #include "algorithms/ptq.hpp"
 #include "formats/rounding.hpp"
+#include "rtl/models/units.hpp"
 
 namespace mxlab::experiments {
 namespace {
@@ -211,7 +212,8 @@ class Parser {
     const toml::table* t = table(root, "hardware");
     if (!t) return;
     h.present = true;
-    only(*t, "hardware.", {"liberty", "corner", "clock_mhz", "array_rows", "array_cols", "sram_kib", "dram_gbps"});
+    only(*t, "hardware.", {"liberty", "corner", "clock_mhz", "array_rows", "array_cols", "sram_kib", "dram_gbps", "cost",
+                           "units", "vectors", "random_operands"});
     if (const toml::node* n = t->get("liberty")) h.liberty = path(*n, "hardware.liberty");
     if (const toml::node* n = t->get("corner")) h.corner = str(*n, "hardware.corner");
     if (const toml::node* n = t->get("clock_mhz")) h.clock_mhz = number(*n, "hardware.clock_mhz");
@@ -219,11 +221,30 @@ class Parser {
     if (const toml::node* n = t->get("array_cols")) h.array_cols = static_cast<int>(integer(*n, "hardware.array_cols", 1));
     if (const toml::node* n = t->get("sram_kib")) h.sram_kib = integer(*n, "hardware.sram_kib", 1);
     if (const toml::node* n = t->get("dram_gbps")) h.dram_gbps = number(*n, "hardware.dram_gbps");
+    if (const toml::node* n = t->get("cost")) h.cost = boolean(*n, "hardware.cost");
+    if (const toml::node* n = t->get("vectors")) h.vectors = static_cast<std::size_t>(integer(*n, "hardware.vectors", 1));
+    if (const toml::node* n = t->get("random_operands")) h.random_operands = boolean(*n, "hardware.random_operands");
+    if (const toml::node* n = t->get("units")) {
+      const toml::array* a = n->as_array();
+      if (!a || a->empty()) fail(n->source(), "hardware.units", "must be a non-empty array of catalog unit names");
+      for (const toml::node& u : *a) {
+        h.units.push_back(str(u, "hardware.units"));
+        try {
+          rtl::unit_config(h.units.back());
+        } catch (const std::exception& e) {
+          fail(u.source(), "hardware.units", e.what());
+        }
+      }
+    }
+    for (const char* key : {"units", "vectors", "random_operands"})
+      if (!h.cost && t->get(key))
+        fail(t->get(key)->source(), std::string("hardware.") + key, "applies to the cost stage: add cost = true");
   }
 
   SweepSpec parse() const {
     SweepSpec s;
     s.file = file_;
+    s.data_dir = data_;
     std::ifstream in(file_, std::ios::binary);
     if (!in) throw SpecError(file_.string() + ": cannot read the sweep spec");
     std::ostringstream bytes;

@@ -42,12 +42,17 @@ struct SweepPoint {
   nlohmann::json to_json() const;
 };
 
-// The [hardware] table: reserved for the cost (area/energy) and accelerator stages; validated and recorded.
+// The [hardware] table: the cost stage's settings (cost, units, vectors, random_operands, liberty, clock_mhz) and
+// the accelerator's (array, SRAM, DRAM: validated and recorded).
 struct HardwareSpec {
   bool present = false;
-  std::filesystem::path liberty;  // resolved; must exist
+  std::filesystem::path liberty;  // resolved; must exist (empty: the build's sky130 liberty)
   std::string corner;
-  double clock_mhz = 0;
+  double clock_mhz = 0;           // 0: 100 MHz (10 ns) for the cost stage
+  bool cost = false;              // run the cost stage (experiments/cost_stage.hpp)
+  std::vector<std::string> units; // catalog units the cost stage may pick from, in order of preference (empty: all)
+  std::size_t vectors = 128;      // vectors per gate-level simulation
+  bool random_operands = false;   // also simulate random operands (cost.pj_per_mac_random)
   int array_rows = 0, array_cols = 0;
   std::int64_t sram_kib = 0;
   double dram_gbps = 0;
@@ -61,6 +66,7 @@ struct SweepSpec {
   algorithms::PtqSessionOptions session;  // model, tokenizer, calibration, evaluation texts (paths resolved)
   std::vector<SweepPoint> points;         // grid points (in key order, last key fastest), then listed points
   HardwareSpec hardware;
+  std::filesystem::path data_dir;  // as given to load_spec (the cost stage's real operands come from it)
 };
 
 // Parses and validates `file`: relative paths are tried beside the spec, then under `data_dir`; every point's
