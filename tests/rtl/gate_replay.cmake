@@ -2,7 +2,7 @@
 # tests/rtl):
 #   cmake -DNETLIST=<unit>_netlist.v -DTOP=mxlab_block_dot -DLIBERTY=<lib> -DGOLDEN=<unit>.txt -DDIR=<work dir>
 #         -DTB=gate_replay_tb.v -DYOSYS=yosys -DIVERILOG=iverilog -DVVP=vvp [-DKIND=block_dot|int_mac] -P gate_replay.cmake
-# (KIND int_mac: TB gate_replay_int_tb.v, TOP mxlab_int_mac.)
+# (KIND int_mac: TOP mxlab_int_mac; the testbench is compiled with -DMXLAB_INT_MAC.)
 # Cell models come from the liberty (Yosys `read_liberty -ignore_miss_func; write_verilog`); the netlist's bit-split
 # ports (splitnets -ports) are gathered back into buses by a generated wrapper (mxlab_gl_wrap); iverilog runs
 # gate_replay_tb.v, which must report every vector of the file checked and 0 mismatches.
@@ -92,6 +92,8 @@ math(EXPR _lanes "${_w_in_a} / 8")
 set(_params -P mxlab_gate_replay_tb.N=${_lanes} -P mxlab_gate_replay_tb.ACCW=${_w_out_acc})
 if(KIND STREQUAL "block_dot")
   list(APPEND _params -P mxlab_gate_replay_tb.SELW=${_w_in_sel_a})
+else()
+  list(APPEND _params -DMXLAB_INT_MAC)
 endif()
 execute_process(COMMAND ${IVERILOG} -g2012 -o ${DIR}/sim -s mxlab_gate_replay_tb ${_params}
                         ${_cells} ${NETLIST} ${DIR}/gl_wrap.v ${TB}
