@@ -1,6 +1,7 @@
 # The RTL unit catalog (rtl/units.json) drives the build. Included from rtl/CMakeLists.txt:
 #   mxlab_rtl_read_catalog()          parse the catalog, write the C++ catalog entries (generated/unit_catalog.inc)
 #   mxlab_rtl_verilate_catalog(...)   verilate every unit, write the Verilated-class X-macros and the lint top
+#   mxlab_rtl_verilate_systemc(...)   verilate some units again as SystemC modules (the accelerator's RTL PEs, sim/pe)
 # A unit is one entry in units.json; nothing else lists units by hand.
 
 set(MXLAB_RTL_CATALOG ${CMAKE_CURRENT_SOURCE_DIR}/units.json)
@@ -228,6 +229,7 @@ function(mxlab_rtl_verilate_catalog target harness_prefixes)
     list(JOIN _all " " _all_text)
     verilate(${target} PREFIX Vmxlab_${NAME} TOP_MODULE ${_u_${NAME}_top} SOURCES ${MXLAB_RTL_SOURCES}
              VERILATOR_ARGS ${MXLAB_VERILATOR_ARGS} ${_gparams})
+    set(MXLAB_RTL_VERILATE_${NAME} "${_u_${NAME}_top};${_gparams}" CACHE INTERNAL "top module and -G parameters")
     string(APPEND _includes "#include \"Vmxlab_${NAME}.h\"\n")
     string(APPEND _xmacro_${_kind} " \\\n  X(${NAME}, Vmxlab_${NAME}, \"${_all_text}\")")
     set(TOP ${_u_${NAME}_top})
@@ -253,8 +255,24 @@ function(mxlab_rtl_verilate_catalog target harness_prefixes)
   endforeach()
   configure_file(${CMAKE_CURRENT_SOURCE_DIR}/verilator/verilated_units.hpp.in
                  ${MXLAB_RTL_INC_DIR}/rtl/verilator/verilated_units.hpp @ONLY)
+  set(MXLAB_RTL_VERILATE_SOURCES ${MXLAB_RTL_SOURCES} CACHE INTERNAL "SV sources of the units")
+  set(MXLAB_RTL_VERILATE_ARGS ${MXLAB_VERILATOR_ARGS} CACHE INTERNAL "Verilator arguments of the units")
   set(U ${I})
   set(INSTANCES "${_instances}")
   configure_file(${CMAKE_CURRENT_SOURCE_DIR}/sv/mxlab_rtl_lint_top.sv.in ${MXLAB_RTL_GEN_DIR}/mxlab_rtl_lint_top.sv
                  @ONLY)
+endfunction()
+
+# Verilates catalog units NAMES... into `target` as SystemC modules (Verilator --sc, prefix Vmxlab_sc_<name>; the same
+# sources and SV parameters as mxlab_rtl_verilate_catalog, which must have run): the RTL PEs of the accelerator (sim/pe).
+function(mxlab_rtl_verilate_systemc target)
+  foreach(NAME IN LISTS ARGN)
+    if(NOT DEFINED MXLAB_RTL_VERILATE_${NAME})
+      message(FATAL_ERROR "mxlab_rtl_verilate_systemc: '${NAME}' is not a verilated catalog unit")
+    endif()
+    set(_gparams ${MXLAB_RTL_VERILATE_${NAME}})
+    list(POP_FRONT _gparams _top)
+    verilate(${target} SYSTEMC PREFIX Vmxlab_sc_${NAME} TOP_MODULE ${_top} SOURCES ${MXLAB_RTL_VERILATE_SOURCES}
+             VERILATOR_ARGS ${MXLAB_RTL_VERILATE_ARGS} ${_gparams})
+  endforeach()
 endfunction()
