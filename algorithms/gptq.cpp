@@ -1,8 +1,19 @@
 // GPTQ as the reference implementation (gptq.py fasterquant) defines it, generalized to block formats:
 // dampening, dead columns, Cholesky factor of H^-1 (upper), lazy batch updates, optional act order.
+// FP32 throughout, as the reference computes it; the dense work goes to OpenBLAS/LAPACKE:
+//  - U (upper, H^-1 = U^T U) is never formed. With P the reversal permutation and P H P = L L^T (spotrf),
+//    U = P L^-1 P, so V = U^-1 = P L P is the Cholesky factor read backwards: one factorization (n^3/3) instead
+//    of the reference's cholesky + cholesky_inverse + cholesky (4n^3/3).
+//  - Left-looking lazy batches: with R = W - Q over the columns done, E = R V (the scaled errors, E U = W - Q),
+//    the pending update of block b is -E_<b U_<b,b = R_<b V_<b,b U_bb (block inverse of an upper triangular
+//    matrix), i.e. one sgemm (rows x b x done) and one strsm per block; only the block's diagonal U_bb (strtri)
+//    is inverted.
+//  - Inside a block every row is independent: row chunks in parallel, in cache, no full-matrix column sweeps.
 #include "algorithms/gptq.hpp"
 
-#include <Eigen/Cholesky>
+#include <cblas.h>
+#include <lapacke.h>
+
 #include <algorithm>
 #include <memory>
 #include <numeric>
@@ -15,14 +26,19 @@
 namespace mxlab::algorithms {
 namespace {
 
-// U with H^-1 = U^T U (torch: cholesky(cholesky_inverse(cholesky(H)), upper=True)); false if either
-// factorization fails (H not numerically positive definite).
-bool inverse_cholesky_upper(const Eigen::MatrixXd& h, Eigen::MatrixXd& u) {
-  const Eigen::LLT<Eigen::MatrixXd> llt(h);
-  if (llt.info() != Eigen::Success) return false;
-  const Eigen::LLT<Eigen::MatrixXd> llt_inv(llt.solve(Eigen::MatrixXd::Identity(h.rows(), h.cols())));
-  if (llt_inv.info() != Eigen::Success) return false;
-  u = llt_inv.matrixU();
+using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// V = U^-1 (upper, row-major n x n) for H^-1 = U^T U, from H + damp I; false if H is not positive definite.
+bool inverse_cholesky_factor_inverse(const Eigen::MatrixXd& h, double damp, std::vector<float>& v) {
+  const Eigen::Index n = h.rows();
+  v.assign(static_cast<std::size_t>(n * n), 0.0f);
+  for (Eigen::Index i = 0; i < n; ++i)  // P (H + damp I) P, lower triangle (row-major)
+    for (Eigen::Index j = 0; j <= i; ++j)
+      v[static_cast<std::size_t>(i * n + j)] = static_cast<float>(h(n - 1 - i, n - 1 - j) + (i == j ? damp : 0.0));
+  // Row-major lower = column-major upper of the same symmetric matrix: LAPACK's own layout, no transposed copy.
+  if (LAPACKE_spotrf(LAPACK_COL_MAJOR, 'U', static_cast<lapack_int>(n), v.data(), static_cast<lapack_int>(n)) != 0)
+    return false;
+  std::reverse(v.begin(), v.end());  // V[i][j] = L[n-1-i][n-1-j]: the 180-degree turn of a row-major square
   return true;
 }
 
@@ -53,23 +69,22 @@ GptqResult gptq_quantize(const Matrix& weight, const Eigen::MatrixXd& hessian, c
     const std::size_t at = static_cast<std::size_t>(r * n_groups + g) * scale_size;
     std::copy_n(qz.scale_bytes().begin(), scale_size, res.scale_bytes.begin() + static_cast<std::ptrdiff_t>(at));
   };
-  Eigen::MatrixXd W = weight.cast<double>();  // column-major working copy
+  RowMat W = weight;  // columns not yet quantized: the (dead-zeroed, permuted) weights; done columns: W - Q
   Eigen::MatrixXd H = hessian;
   for (Eigen::Index j = 0; j < cols; ++j)
     if (H(j, j) == 0) { H(j, j) = 1; W.col(j).setZero(); ++res.dead_columns; }
 
   // Static groups: every block's scale from the (dead-zeroed) weights before any update.
-  auto make_quantizer = [&](const Eigen::MatrixXd& src, Eigen::Index r, Eigen::Index g0) {
-    std::vector<float> vals(static_cast<std::size_t>(std::min(group, src.cols() - g0)));
-    for (std::size_t k = 0; k < vals.size(); ++k) vals[k] = static_cast<float>(src(r, g0 + static_cast<Eigen::Index>(k)));
-    return BlockQuantizer(*quant.format, vals, cfg, tensor_scale);
+  auto make_quantizer = [&](const float* src, Eigen::Index n) {
+    return std::make_unique<BlockQuantizer>(*quant.format, std::span<const float>(src, static_cast<std::size_t>(n)), cfg,
+                                            tensor_scale);
   };
   const bool static_groups = opt.static_groups || opt.act_order;
   std::vector<std::unique_ptr<BlockQuantizer>> fixed;  // rows x groups, when static
   if (static_groups)
     for (Eigen::Index r = 0; r < rows; ++r)
       for (Eigen::Index g = 0; g < n_groups; ++g) {
-        fixed.push_back(std::make_unique<BlockQuantizer>(make_quantizer(W, r, g * group)));
+        fixed.push_back(make_quantizer(&W(r, g * group), std::min(group, cols - g * group)));
         keep_scale(*fixed.back(), r, g);
       }
 
@@ -77,7 +92,8 @@ GptqResult gptq_quantize(const Matrix& weight, const Eigen::MatrixXd& hessian, c
   std::iota(perm.begin(), perm.end(), 0);
   if (opt.act_order) {
     std::stable_sort(perm.begin(), perm.end(), [&](Eigen::Index a, Eigen::Index b) { return H(a, a) > H(b, b); });
-    Eigen::MatrixXd Wp(rows, cols), Hp(cols, cols);
+    RowMat Wp(rows, cols);
+    Eigen::MatrixXd Hp(cols, cols);
     for (Eigen::Index j = 0; j < cols; ++j) Wp.col(j) = W.col(perm[j]);
     for (Eigen::Index i = 0; i < cols; ++i)
       for (Eigen::Index j = 0; j < cols; ++j) Hp(i, j) = H(perm[i], perm[j]);
@@ -87,58 +103,73 @@ GptqResult gptq_quantize(const Matrix& weight, const Eigen::MatrixXd& hessian, c
   // Dampening lambda = percdamp * mean(diag H); when the Cholesky factorization fails, retry with 10x the
   // dampening (0.01, 0.1, 1, 10 times the mean diagonal by default) before giving up.
   const double mean_diag = H.diagonal().mean();
-  Eigen::MatrixXd Hinv;
+  std::vector<float> V;
   double damp = opt.percdamp;
   for (int attempt = 0;; ++attempt, damp *= 10) {
-    Eigen::MatrixXd Hd = H;
-    Hd.diagonal().array() += damp * mean_diag;
-    if (inverse_cholesky_upper(Hd, Hinv)) break;
+    if (inverse_cholesky_factor_inverse(H, damp * mean_diag, V)) break;
     if (attempt == 3)
       throw std::runtime_error("GPTQ: the Hessian is not positive definite even with dampening " + std::to_string(damp) +
                                " x mean(diag H) (calibration inputs degenerate?)");
   }
   res.percdamp = damp;
+  H.resize(0, 0);
 
-  Eigen::MatrixXd Q(rows, cols);
+  // Lazy blocks: with dynamic groups a group's scale needs the group's current values, so every group lies
+  // in one block (blocks are a multiple of the group). The block size only changes the rounding order.
+  const Eigen::Index bs = static_groups ? opt.blocksize : group * ((opt.blocksize + group - 1) / group);
+  const int n = static_cast<int>(cols), m = static_cast<int>(rows);
+  res.weight.resize(rows, cols);
   std::vector<std::unique_ptr<BlockQuantizer>> current(static_cast<std::size_t>(rows));  // dynamic groups
-  for (Eigen::Index i1 = 0; i1 < cols; i1 += opt.blocksize) {
-    const Eigen::Index i2 = std::min<Eigen::Index>(i1 + opt.blocksize, cols), count = i2 - i1;
-    Eigen::MatrixXd W1 = W.middleCols(i1, count), Err1 = Eigen::MatrixXd::Zero(rows, count);
-    for (Eigen::Index i = 0; i < count; ++i) {
-      const Eigen::Index col = i1 + i;  // position in (permuted) order
-      if (!static_groups && col % group == 0) {
-        // The group's columns as updated so far: inside this lazy block from W1, beyond it W minus the
-        // pending updates of this block's earlier columns (so lazy batching equals column-by-column GPTQ).
-        const Eigen::Index g_end = std::min(col + group, cols);
-        Eigen::MatrixXd cur(rows, g_end - col);
-        for (Eigen::Index j = col; j < g_end; ++j)
-          cur.col(j - col) = j < i2 ? W1.col(j - i1)
-                                    : Eigen::VectorXd(W.col(j) - Err1.leftCols(i) * Hinv.block(i1, j, i, 1));
-        for (Eigen::Index r = 0; r < rows; ++r) {  // without act order, col is an original column
-          current[static_cast<std::size_t>(r)] = std::make_unique<BlockQuantizer>(make_quantizer(cur, r, 0));
-          keep_scale(*current[static_cast<std::size_t>(r)], r, col / group);
+  std::vector<float> slab, ubb;
+  for (Eigen::Index i1 = 0; i1 < cols; i1 += bs) {
+    const Eigen::Index i2 = std::min<Eigen::Index>(i1 + bs, cols), count = i2 - i1;
+    const int nb = static_cast<int>(count);
+    const float* vbb = &V[static_cast<std::size_t>(i1 * cols + i1)];
+    // slab = W_b + (R_<b V_<b,b) V_bb^-1: the block as column-by-column GPTQ has updated it so far.
+    slab.assign(static_cast<std::size_t>(rows * count), 0.0f);
+    if (i1 > 0) {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, nb, static_cast<int>(i1), 1.0f, W.data(), n,
+                  &V[static_cast<std::size_t>(i1)], n, 0.0f, slab.data(), nb);
+      cblas_strsm(CblasRowMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, m, nb, 1.0f, vbb, n, slab.data(), nb);
+    }
+    ubb.assign(static_cast<std::size_t>(count * count), 0.0f);
+    for (Eigen::Index i = 0; i < count; ++i)
+      std::copy_n(vbb + i * cols + i, count - i, &ubb[static_cast<std::size_t>(i * count + i)]);
+    LAPACKE_strtri(LAPACK_COL_MAJOR, 'L', 'N', nb, ubb.data(), nb);  // U_bb (row-major upper = col-major lower)
+    double loss = 0;
+    constexpr Eigen::Index kChunk = 32;  // rows processed together: their slab stays in cache across the block
+#pragma omp parallel for schedule(dynamic) reduction(+ : loss) if (rows >= 2 * kChunk)
+    for (Eigen::Index r0 = 0; r0 < rows; r0 += kChunk) {
+      const Eigen::Index r1 = std::min(r0 + kChunk, rows);
+      for (Eigen::Index r = r0; r < r1; ++r) {
+        float* s = &slab[static_cast<std::size_t>(r * count)];
+        for (Eigen::Index k = 0; k < count; ++k) s[k] += W(r, i1 + k);
+      }
+      for (Eigen::Index i = 0; i < count; ++i) {
+        const Eigen::Index col = i1 + i, orig = perm[static_cast<std::size_t>(col)];
+        const float* u = &ubb[static_cast<std::size_t>(i * count)];
+        const float d = u[i];
+        for (Eigen::Index r = r0; r < r1; ++r) {
+          float* s = &slab[static_cast<std::size_t>(r * count)];
+          if (!static_groups && col % group == 0) {  // without act order, col is an original column
+            current[static_cast<std::size_t>(r)] = make_quantizer(s + i, std::min(group, cols - col));
+            keep_scale(*current[static_cast<std::size_t>(r)], r, col / group);
+          }
+          const BlockQuantizer& qz = static_groups ? *fixed[static_cast<std::size_t>(r * n_groups + orig / group)]
+                                                   : *current[static_cast<std::size_t>(r)];
+          const float w = s[i];
+          const float q = qz.quantize(w, static_cast<std::size_t>(r * cols + orig));
+          res.weight(r, orig) = q;
+          const float err = (w - q) / d;
+          loss += static_cast<double>(err) * err;
+#pragma omp simd
+          for (Eigen::Index k = i + 1; k < count; ++k) s[k] -= err * u[k];
+          W(r, col) -= q;  // R = W - Q for the columns to the left of the next blocks
         }
       }
-      const double d = Hinv(col, col);
-      const Eigen::Index orig = perm[static_cast<std::size_t>(col)];
-      Eigen::VectorXd err(rows);
-#pragma omp parallel for schedule(static) if (rows >= 256)
-      for (Eigen::Index r = 0; r < rows; ++r) {
-        const BlockQuantizer& qz = static_groups ? *fixed[static_cast<std::size_t>(r * n_groups + orig / group)]
-                                                 : *current[static_cast<std::size_t>(r)];
-        const double w = W1(r, i);
-        const double q = qz.quantize(static_cast<float>(w), static_cast<std::size_t>(r * cols + orig));
-        Q(r, col) = q;
-        err(r) = (w - q) / d;
-      }
-      res.loss += err.squaredNorm() / 2;
-      W1.rightCols(count - i).noalias() -= err * Hinv.row(col).segment(col, count - i);
-      Err1.col(i) = err;
     }
-    if (i2 < cols) W.rightCols(cols - i2).noalias() -= Err1 * Hinv.block(i1, i2, count, cols - i2);
+    res.loss += loss / 2;
   }
-  res.weight.resize(rows, cols);
-  for (Eigen::Index j = 0; j < cols; ++j) res.weight.col(perm[static_cast<std::size_t>(j)]) = Q.col(j).cast<float>();
   return res;
 }
 

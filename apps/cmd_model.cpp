@@ -1,6 +1,4 @@
 // `mxlab tokenize | generate | eval`: the Llama-family runtime from the command line (model/ library).
-#include <unistd.h>
-
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -13,6 +11,7 @@
 #include "model/generate.hpp"
 #include "model/hf_format.hpp"
 #include "model/load_model.hpp"
+#include "model/progress.hpp"
 #include "model/text_corpus.hpp"
 #include "model/tokenizer.hpp"
 
@@ -77,7 +76,8 @@ struct EvalArgs {
   GemmArgs gemm;
   std::string block = "0", reference;
   std::uint64_t round_seed = 0;
-  bool classifier = false, json = false;
+  bool classifier = false, json = false, quiet = false;
+  std::string stream = "auto";
 };
 
 QuantScheme scheme_from(const EvalArgs& e) {
@@ -114,7 +114,14 @@ void add_eval(CLI::App& app) {
   cmd->add_option("--reference", e->reference,
                   "Model the KL divergence and top-1 compare against (default: --model itself, unquantized)");
   cmd->add_flag("--json", e->json, "Print one JSON object");
+  cmd->add_option("--stream", e->stream,
+                  "Read the decoder layers from the memory-mapped checkpoint one at a time while computed (HF only): "
+                  "on, off, auto (on above 2 GiB of FP32 layer weights)")
+      ->capture_default_str();
+  cmd->add_flag("--quiet", e->quiet, "No progress bars");
   cmd->callback([e] {
+    Progress::set_quiet(e->quiet);
+    const LoadMode mode = parse_load_mode(e->stream);
     QuantScheme scheme = scheme_from(*e);
     // a quantized checkpoint (ptq --out) runs with the scheme and scales it was written with
     const std::optional<QuantizedCheckpoint> ckpt = read_quantization(model_path(e->paths));
@@ -122,13 +129,13 @@ void add_eval(CLI::App& app) {
       throw std::invalid_argument(model_path(e->paths).string() + " is quantized (" + ckpt->scheme.describe() +
                                   "): it runs with its own scheme; drop the quantization options");
     if (ckpt) scheme = ckpt->scheme;
-    auto weights = load(e->paths);
+    auto weights = std::make_shared<ModelWeights>(load_model(model_path(e->paths), mode));
     const Tokenizer tok = tokenizer(e->paths);
     if (tok.vocab_size() != weights->config.vocab_size)
       throw std::invalid_argument("tokenizer has " + std::to_string(tok.vocab_size()) + " tokens but the model " +
                                   std::to_string(weights->config.vocab_size) + " (wrong --tokenizer?)");
     const std::vector<int> tokens = load_eval_tokens(tok, text_path(e->paths));
-    Runtime fp32(e->reference.empty() ? weights : std::make_shared<ModelWeights>(load_model(e->reference)));
+    Runtime fp32(e->reference.empty() ? weights : std::make_shared<ModelWeights>(load_model(e->reference, mode)));
     if (fp32.config().vocab_size != weights->config.vocab_size)
       throw std::invalid_argument("--reference has " + std::to_string(fp32.config().vocab_size) +
                                   " tokens but the model " + std::to_string(weights->config.vocab_size));
@@ -136,11 +143,10 @@ void add_eval(CLI::App& app) {
     if (ckpt && scheme.gemm == GemmMode::exact)
       for (const auto& [id, p] : ckpt->linears) quant.set_weight_scales(id, p.scales, p.tensor_scale);
     EvalOptions opt = e->opt;
-    const bool tty = isatty(STDERR_FILENO);
-    opt.progress = [tty](std::size_t w, std::size_t n) {
-      if (n < 8) return;
-      if (tty) std::cerr << "\reval: window " << w << "/" << n << (w == n ? "\n" : "") << std::flush;
-      else if (w % std::max<std::size_t>(1, n / 10) == 0 || w == n) std::cerr << "eval: window " << w << "/" << n << "\n";
+    auto bar = std::make_shared<std::unique_ptr<Progress>>();
+    opt.progress = [bar](std::size_t w, std::size_t n) {
+      if (!*bar) *bar = std::make_unique<Progress>("eval", n);
+      (*bar)->set(w);
     };
     const bool quantized = scheme.any() || ckpt || !e->reference.empty();
     const EvalResult r = quantized ? evaluate(quant, tokens, opt, &fp32) : evaluate(fp32, tokens, opt);

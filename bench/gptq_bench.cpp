@@ -1,7 +1,10 @@
-// GPTQ cost on an LLM-sized layer (synthetic): Hessian accumulation per 2048-token sample, and the GPTQ solve
-// of a 4096 x 4096 weight (MXINT4 and INT4 g32), reported as time and GFLOP/s.
+// GPTQ cost on LLM-sized layers (synthetic): Hessian accumulation per 2048-token sample, the GPTQ solve at Llama
+// shapes (4096 x 4096, 4096 x 11008, 11008 x 4096) and the OpenBLAS SGEMM rate of the same run.
 #include <benchmark/benchmark.h>
+#include <cblas.h>
+#include <omp.h>
 
+#include <ctime>
 #include <random>
 
 #include "algorithms/gptq.hpp"
@@ -32,20 +35,48 @@ void BM_HessianAccumulate(benchmark::State& state) {
 }
 BENCHMARK(BM_HessianAccumulate)->Arg(4096)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-// The GPTQ solve (dampening, Cholesky of H^-1, lazy batch updates, quantization) for one out x in layer.
-void BM_GptqSolve(benchmark::State& state, const char* format) {
-  const Eigen::Index n = state.range(0);
-  const Matrix w = gaussian(n, n, 2);
-  const Matrix x = gaussian(2 * n, n, 3);  // a full-rank synthetic Hessian
-  const Eigen::MatrixXd h = (2.0 / (2 * n)) * (x.transpose() * x).cast<double>();
-  const auto q = mxlab::model::TensorQuant::parse(format);
-  for (auto _ : state) benchmark::DoNotOptimize(mxlab::algorithms::gptq_quantize(w, h, q).loss);
-  // Cholesky + inverse + Cholesky (~ 5/3 n^3 multiply-adds) and the lazy updates (~ n^3): ~ 2 * 8/3 n^3 flops.
-  const double flops = 2.0 * (8.0 / 3.0) * static_cast<double>(n) * n * n;
-  state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+// A synthetic n x n Hessian H = 2/T X^T X of one T = 2048-token Gaussian calibration sample (rank 2048 + the
+// dampening: the Cholesky cost does not depend on the values), formed with OpenBLAS ssyrk. The same construction
+// as bench/pytorch_baseline.py gptq, which times the reference fasterquant on the same shapes.
+Eigen::MatrixXd synthetic_hessian(Eigen::Index n) {
+  const Eigen::Index tokens = 2048;
+  const Matrix x = gaussian(tokens, n, 3);
+  Eigen::MatrixXf h = Eigen::MatrixXf::Zero(n, n);  // column-major: lower triangle written by ssyrk
+  cblas_ssyrk(CblasColMajor, CblasLower, CblasNoTrans, static_cast<int>(n), static_cast<int>(tokens), 2.0f / tokens,
+              x.data(), static_cast<int>(n), 0.0f, h.data(), static_cast<int>(n));  // row-major X = col-major X^T
+  h.triangularView<Eigen::StrictlyUpper>() = h.transpose();
+  return h.cast<double>();
 }
-BENCHMARK_CAPTURE(BM_GptqSolve, mxint4, "mxint4")->Arg(1024)->Arg(4096)->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
-BENCHMARK_CAPTURE(BM_GptqSolve, int4_g32, "int4")->Arg(4096)->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
+
+// The GPTQ solve (dampening, factorization, lazy batch updates, quantization) of one rows x in layer
+// (blocksize 128, percdamp 0.01). mxint4: MX blocks of 32 (power-of-two scales); int4_asym_g128: 4-bit
+// asymmetric min-max groups of 128, the quantizer of the reference's fasterquant --groupsize 128.
+void BM_GptqSolve(benchmark::State& state, const char* format, int block) {
+  const Eigen::Index rows = state.range(0), in = state.range(1);
+  const Matrix w = gaussian(rows, in, 2);
+  const Eigen::MatrixXd h = synthetic_hessian(in);
+  const auto q = mxlab::model::TensorQuant::parse(format, block);
+  const std::clock_t c0 = std::clock();  // process CPU time, all threads: robust to a shared machine
+  for (auto _ : state) benchmark::DoNotOptimize(mxlab::algorithms::gptq_quantize(w, h, q).loss);
+  state.counters["process_cpu_s"] = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
+  state.counters["threads"] = omp_get_max_threads();
+}
+#define MXLAB_GPTQ_SHAPES ->Args({1024, 1024})->Args({4096, 4096})->Args({4096, 11008})->Args({11008, 4096}) \
+    ->ArgNames({"rows", "in"})->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime()
+BENCHMARK_CAPTURE(BM_GptqSolve, mxint4, "mxint4", 0) MXLAB_GPTQ_SHAPES;
+BENCHMARK_CAPTURE(BM_GptqSolve, int4_asym_g128, "int4_asym", 128) MXLAB_GPTQ_SHAPES;
+
+// The machine's SGEMM rate in the same run (OpenBLAS, n^3 cube, row-major): the yardstick of the dense work.
+void BM_Sgemm(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  const Matrix a = gaussian(n, n, 4), b = gaussian(n, n, 5);
+  Matrix c(n, n);
+  for (auto _ : state)
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a.data(), n, b.data(), n, 0.0f, c.data(), n);
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(2.0 * n * n * n * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_Sgemm)->Arg(4096)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Whole-model sequential GPTQ (MXINT4 weights, MXINT8 activations) on synthetic Llama-shaped models of 4 and 16
 // layers (dim 256, hidden 688, 8 x 256 calibration tokens): items are layers, so a flat items/s across depths

@@ -1,6 +1,11 @@
-// Tokens/s of stories260K evaluation (FP32, and W4A8 = mxint4 weights + mxint8 activations) on 1 and 2 threads.
+// Tokens/s of stories260K evaluation (FP32, and W4A8 = mxint4 weights + mxint8 activations) on 1 and 2 threads,
+// and of an LLM-sized Hugging Face checkpoint (BM_EvalHf).
 #include <benchmark/benchmark.h>
 #include <omp.h>
+
+#include <cstdlib>
+#include <ctime>
+#include <random>
 
 #include "model/eval.hpp"
 #include "model/load_model.hpp"
@@ -81,5 +86,37 @@ MXLAB_GEMM_BENCH(mxint4_mxint8, "mxint4", "mxint8");
 MXLAB_GEMM_BENCH(mxfp4_mxfp8, "mxfp4_e2m1", "mxfp8_e4m3");
 MXLAB_GEMM_BENCH(nvfp4_nvfp4, "nvfp4", "nvfp4");
 MXLAB_GEMM_BENCH(int4_int8, "int4", "int8");
+
+// A Hugging Face checkpoint at LLM size (MXLAB_BENCH_HF=DIR, e.g. `mxlab synth-model --shape tinyllama-1.1b`),
+// one window of MXLAB_BENCH_CTX (default 2048) random tokens: FP32, and MXINT4 weights x MXINT8 activations with
+// --gemm exact (the integer block GEMM, formats/int_block_gemm.hpp) and fakequant. Items: tokens of the window
+// (as bench/pytorch_baseline.py hf counts them). Skipped without MXLAB_BENCH_HF.
+void BM_EvalHf(benchmark::State& state, int mode) {
+  const char* dir = std::getenv("MXLAB_BENCH_HF");
+  if (!dir) {
+    state.SkipWithError("set MXLAB_BENCH_HF to a Hugging Face checkpoint directory");
+    return;
+  }
+  static std::shared_ptr<ModelWeights> weights;
+  static std::string loaded;
+  if (loaded != dir) weights = std::make_shared<ModelWeights>(load_model(dir)), loaded = dir;
+  const char* ctx_env = std::getenv("MXLAB_BENCH_CTX");
+  const int ctx = ctx_env ? std::atoi(ctx_env) : 2048;
+  std::mt19937 rng(1);
+  std::vector<int> tokens(static_cast<std::size_t>(ctx));
+  for (int& t : tokens) t = static_cast<int>(rng() % static_cast<unsigned>(weights->config.vocab_size));
+  omp_set_num_threads(static_cast<int>(state.range(0)));
+  Runtime rt(weights, mode == 0 ? QuantScheme{} : w4a8(mode == 1 ? GemmMode::exact : GemmMode::fakequant));
+  // Warm-up on 16 tokens: the weights are quantized (and their exact form cached) once, not per window.
+  (void)evaluate(rt, std::span<const int>(tokens).first(16), {.ctx = 16});
+  const std::clock_t c0 = std::clock();  // process CPU time, all threads: robust to a shared machine
+  for (auto _ : state) benchmark::DoNotOptimize(evaluate(rt, tokens, {.ctx = ctx}).nll);
+  state.SetItemsProcessed(state.iterations() * ctx);
+  state.counters["tokens_per_cpu_s"] =
+      static_cast<double>(state.iterations()) * ctx / (static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC);
+}
+BENCHMARK_CAPTURE(BM_EvalHf, fp32, 0)->Arg(1)->Arg(2)->ArgName("threads")->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_EvalHf, mxint4_mxint8_exact, 1)->Arg(1)->Arg(2)->ArgName("threads")->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_EvalHf, mxint4_mxint8_fakequant, 2)->Arg(2)->ArgName("threads")->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 
 }  // namespace

@@ -1,12 +1,20 @@
 #!/usr/bin/python3
-"""PyTorch CPU baseline for bench/model_bench.cpp: stories260K evaluated over windows of 512 tokens.
+"""PyTorch CPU baselines for bench/ (same machine, same run; ratios are what count).
 
-Loads the llama2.c legacy checkpoint itself (no mxlab code), runs a batched causal forward per window
-(RMSNorm, llama2.c RoPE, grouped-query attention, SwiGLU, shared classifier) and prints the NLL (a check that
-it computes the same model) and tokens/s with 1 and 2 threads.
+  bench/pytorch_baseline.py MODEL.bin TOKENS.txt
+      stories260K (llama2.c legacy checkpoint) evaluated over 4 windows of 512 tokens, as bench/model_bench.cpp:
+      batched causal forward (RMSNorm, llama2.c RoPE, GQA, SwiGLU, shared classifier), NLL and tokens/s with 1 and
+      2 threads. TOKENS.txt: `mxlab tokenize` output, one id a line.
+  bench/pytorch_baseline.py gptq [ROWSxIN ...]
+      The reference GPTQ solve (IST-DASLab/gptq fasterquant, the paper's Algorithm 1: dampening 0.01, Cholesky of
+      H^-1 by cholesky/cholesky_inverse/cholesky, lazy blocks of 128, 4-bit asymmetric min-max groups of 128) on
+      the shapes of bench/gptq_bench.cpp BM_GptqSolve (default 4096x4096 4096x11008 11008x4096), 2 threads.
+  bench/pytorch_baseline.py hf DIR [--ctx 2048] [--windows 1] [--threads 1,2]
+      FP32 eval tokens/s of a Hugging Face Llama checkpoint (config.json + model.safetensors, bf16/f16/f32, read
+      with numpy from the safetensors header: no `transformers`), e.g. one written by `mxlab synth-model`.
 
-Usage: bench/pytorch_baseline.py MODEL.bin TOKENS.txt   (TOKENS.txt: `mxlab tokenize` output, one id a line)
-Needs Debian's python3-torch and python3-numpy (not installed by scripts/install-deps: a baseline only).
+Needs Debian's python3-torch and python3-numpy (not installed by scripts/install-deps: a baseline only) and
+OpenBLAS as libblas.so.3 (else torch falls back to the reference BLAS, ~20x slower).
 """
 import math
 import struct
@@ -84,6 +92,9 @@ def forward(m, tokens):
 
 
 def main():
+    if len(sys.argv) >= 2 and sys.argv[1] in ("gptq", "hf"):
+        from pytorch_baseline_llm import main_gptq, main_hf
+        return (main_gptq if sys.argv[1] == "gptq" else main_hf)(sys.argv[2:])
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     m = load(sys.argv[1])

@@ -48,6 +48,7 @@ EvalResult evaluate(Runtime& model, std::span<const int> tokens, const EvalOptio
   double nll_sum = 0, ref_nll_sum = 0, kld_sum = 0;
   std::size_t agree = 0;
   std::vector<double> klds;
+  if (opt.progress) opt.progress(0, r.windows);
   for (std::size_t w = 0; w < r.windows; ++w) {
     const auto win = tokens.subspan(w * r.ctx, r.ctx);
     const Matrix logits = model.forward(win);

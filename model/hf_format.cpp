@@ -7,6 +7,7 @@
 
 #include "formats/atomic_file.hpp"
 #include "model/binary_file.hpp"
+#include "model/progress.hpp"
 #include "model/quantized_checkpoint.hpp"
 
 namespace mxlab::model {
@@ -98,8 +99,7 @@ class TensorSource {
       throw std::runtime_error(r->path().string() + ": tensor '" + name + "' has shape [" + got + "], expected [" +
                                want + "] from config.json");
     }
-    const std::vector<float> v = r->read_f32(name);
-    std::copy(v.begin(), v.end(), dst);
+    r->read_f32_into(name, dst);
   }
   // The quantization metadata (mxlab.quantization) of the checkpoint, null for a plain one.
   nlohmann::json quantization() const {
@@ -185,46 +185,86 @@ std::vector<LinearItem> linear_items(const ModelConfig& c) {
           {"mlp.down_proj", LinearKind::down, 0, c.dim, c.hidden_dim}};
 }
 
+// Layer l's RMSNorm weights, then (load_layer) its linears; q/k rows (heads > 0) are un-permuted.
+void load_norms(const TensorSource& src, const ModelConfig& c, int l, LayerWeights& L) {
+  const std::string p = "model.layers." + std::to_string(l) + ".";
+  L.rms_att = Vector::Zero(c.dim), L.rms_ffn = Vector::Zero(c.dim);
+  src.load(p + "input_layernorm.weight", L.rms_att.data(), c.dim, 0);
+  src.load(p + "post_attention_layernorm.weight", L.rms_ffn.data(), c.dim, 0);
+}
+void load_layer(const TensorSource& src, const nlohmann::json& q, const ModelConfig& c, int l, LayerWeights& L) {
+  load_norms(src, c, l, L);
+  const std::string p = "model.layers." + std::to_string(l) + ".";
+  for (const LinearItem& it : linear_items(c)) {
+    Linear& lin = L.linear(it.kind);
+    if (src.contains(p + it.name + kPackedSuffix)) {
+      lin.weight = src.packed(q, p + it.name, it.rows, it.cols);
+    } else {
+      lin.weight.resize(it.rows, it.cols);
+      src.load(p + it.name + ".weight", lin.weight.data(), it.rows, it.cols);
+    }
+    if (src.contains(p + it.name + ".bias")) {  // Qwen2 q/k/v biases
+      lin.bias = Vector::Zero(it.rows);
+      src.load(p + it.name + ".bias", lin.bias.data(), it.rows, 0);
+    }
+    if (it.heads > 0) {
+      lin.weight = permute_rows(lin.weight, it.heads, true);
+      if (lin.bias.size()) lin.bias = permute_rows(Matrix(lin.bias), it.heads, true).col(0);
+    }
+  }
+}
+
+// The decoder layers of a streamed checkpoint, read (memory-mapped, pages released after widening) per call.
+class HfLayers final : public LayerSource {
+ public:
+  HfLayers(std::shared_ptr<const TensorSource> src, nlohmann::json q, const ModelConfig& c)
+      : src_(std::move(src)), q_(std::move(q)), c_(c) {}
+  LayerWeights layer(int l) const override {
+    LayerWeights L;
+    load_layer(*src_, q_, c_, l, L);
+    return L;
+  }
+
+ private:
+  std::shared_ptr<const TensorSource> src_;
+  nlohmann::json q_;
+  ModelConfig c_;
+};
+
 }  // namespace
 
 Matrix permute_hf_to_llama2c(const Matrix& w, int n_heads) { return permute_rows(w, n_heads, true); }
 Matrix permute_llama2c_to_hf(const Matrix& w, int n_heads) { return permute_rows(w, n_heads, false); }
 
-ModelWeights load_hf(const fs::path& path) {
+ModelWeights load_hf(const fs::path& path, bool stream) {
   const fs::path dir = fs::is_directory(path) ? path : path.parent_path();
   const ModelConfig c = parse_config(dir / "config.json");
-  const TensorSource src(source_files(path));
-  ModelWeights w = ModelWeights::zeros(c);
-  const nlohmann::json q = src.quantization();
-  src.load("model.embed_tokens.weight", w.token_embedding.data(), c.vocab_size, c.dim);
-  for (int l = 0; l < c.n_layers; ++l) {
-    const std::string p = "model.layers." + std::to_string(l) + ".";
-    LayerWeights& L = w.layers[l];
-    src.load(p + "input_layernorm.weight", L.rms_att.data(), c.dim, 0);
-    src.load(p + "post_attention_layernorm.weight", L.rms_ffn.data(), c.dim, 0);
-    for (const LinearItem& it : linear_items(c)) {  // heads > 0: un-permute the rows
-      Linear& lin = w.linear({l, it.kind});
-      if (src.contains(p + it.name + kPackedSuffix)) lin.weight = src.packed(q, p + it.name, lin.out(), lin.in());
-      else src.load(p + it.name + ".weight", lin.weight.data(), lin.out(), lin.in());
-      if (src.contains(p + it.name + ".bias")) {  // Qwen2 q/k/v biases
-        lin.bias = Vector::Zero(lin.out());
-        src.load(p + it.name + ".bias", lin.bias.data(), lin.out(), 0);
-      }
-      if (it.heads > 0) {
-        lin.weight = permute_hf_to_llama2c(lin.weight, it.heads);
-        if (lin.bias.size()) lin.bias = permute_hf_to_llama2c(Matrix(lin.bias), it.heads).col(0);
-      }
-    }
+  const auto src = std::make_shared<const TensorSource>(source_files(path));
+  ModelWeights w;  // the shapes of ModelWeights::zeros, without allocating the layers (load_layer sizes them)
+  w.config = c;
+  w.layers.resize(static_cast<std::size_t>(c.n_layers));
+  w.token_embedding = Matrix::Zero(c.vocab_size, c.dim);
+  w.rms_final = Vector::Zero(c.dim);
+  const nlohmann::json q = src->quantization();
+  src->load("model.embed_tokens.weight", w.token_embedding.data(), c.vocab_size, c.dim);
+  if (stream) {
+    for (int l = 0; l < c.n_layers; ++l) load_norms(*src, c, l, w.layers[static_cast<std::size_t>(l)]);
+    w.streamed = std::make_shared<HfLayers>(src, q, c);
+  } else {
+    Progress bar("load", static_cast<std::size_t>(c.n_layers));
+    for (int l = 0; l < c.n_layers; ++l, bar.step()) load_layer(*src, q, c, l, w.layers[static_cast<std::size_t>(l)]);
   }
-  src.load("model.norm.weight", w.rms_final.data(), c.dim, 0);
-  if (c.shared_classifier || !src.contains("lm_head.weight")) {
+  src->load("model.norm.weight", w.rms_final.data(), c.dim, 0);
+  const bool packed_head = src->contains(std::string("lm_head") + kPackedSuffix);
+  if (c.shared_classifier || (!src->contains("lm_head.weight") && !packed_head)) {
     if (!c.shared_classifier)
       throw std::runtime_error(dir.string() + ": lm_head.weight missing and tie_word_embeddings is false");
     w.classifier.weight = w.token_embedding;
-  } else if (src.contains(std::string("lm_head") + kPackedSuffix)) {
-    w.classifier.weight = src.packed(q, "lm_head", c.vocab_size, c.dim);
+  } else if (packed_head) {
+    w.classifier.weight = src->packed(q, "lm_head", c.vocab_size, c.dim);
   } else {
-    src.load("lm_head.weight", w.classifier.weight.data(), c.vocab_size, c.dim);
+    w.classifier.weight.resize(c.vocab_size, c.dim);
+    src->load("lm_head.weight", w.classifier.weight.data(), c.vocab_size, c.dim);
   }
   return w;
 }
@@ -261,15 +301,8 @@ std::optional<QuantizedCheckpoint> read_quantization(const fs::path& path) {
   return out;
 }
 
-void save_hf(const ModelWeights& w, const fs::path& path, Dtype dtype, const QuantizedCheckpoint* quant) {
-  const ModelConfig& c = w.config;
-  const bool file = path.extension() == ".safetensors";  // that file, with config.json beside it
-  const fs::path dir = file ? (path.has_parent_path() ? path.parent_path() : fs::path(".")) : path;
-  if (c.shared_classifier && w.classifier.weight != w.token_embedding)
-    throw std::invalid_argument("save: the classifier differs from the token embedding but config.shared_classifier "
-                                "is set (set it to false to save a separate classifier)");
-  const bool qwen = !w.layers.empty() && w.layers[0].q.bias.size() > 0;
-  nlohmann::json j = {
+nlohmann::json hf_config_json(const ModelConfig& c, Dtype dtype, bool qwen) {
+  return {
       {"architectures", {qwen ? "Qwen2ForCausalLM" : "LlamaForCausalLM"}},
       {"model_type", qwen ? "qwen2" : "llama"},
       {"hidden_size", c.dim},
@@ -288,6 +321,34 @@ void save_hf(const ModelWeights& w, const fs::path& path, Dtype dtype, const Qua
       {"eos_token_id", 2},
       {"torch_dtype", dtype == Dtype::f32 ? "float32" : dtype == Dtype::f16 ? "float16" : "bfloat16"},
   };
+}
+
+ModelConfig read_hf_config(const fs::path& path) {
+  return parse_config((fs::is_directory(path) ? path : path.parent_path()) / "config.json");
+}
+
+std::vector<std::pair<std::string, std::vector<std::int64_t>>> hf_tensor_shapes(const ModelConfig& c) {
+  std::vector<std::pair<std::string, std::vector<std::int64_t>>> out{{"model.embed_tokens.weight", {c.vocab_size, c.dim}}};
+  for (int l = 0; l < c.n_layers; ++l) {
+    const std::string p = "model.layers." + std::to_string(l) + ".";
+    out.push_back({p + "input_layernorm.weight", {c.dim}});
+    out.push_back({p + "post_attention_layernorm.weight", {c.dim}});
+    for (const LinearItem& it : linear_items(c)) out.push_back({p + it.name + ".weight", {it.rows, it.cols}});
+  }
+  out.push_back({"model.norm.weight", {c.dim}});
+  if (!c.shared_classifier) out.push_back({"lm_head.weight", {c.vocab_size, c.dim}});
+  return out;
+}
+
+void save_hf(const ModelWeights& w, const fs::path& path, Dtype dtype, const QuantizedCheckpoint* quant) {
+  const ModelConfig& c = w.config;
+  const bool file = path.extension() == ".safetensors";  // that file, with config.json beside it
+  const fs::path dir = file ? (path.has_parent_path() ? path.parent_path() : fs::path(".")) : path;
+  if (c.shared_classifier && w.classifier.weight != w.token_embedding)
+    throw std::invalid_argument("save: the classifier differs from the token embedding but config.shared_classifier "
+                                "is set (set it to false to save a separate classifier)");
+  const bool qwen = !w.layers.empty() && w.layers[0].q.bias.size() > 0;
+  const nlohmann::json j = hf_config_json(c, dtype, qwen);
   SafetensorsWriter st;
   st.set_metadata("format", "pt");
   auto add = [&](const std::string& name, const Matrix& m) { st.add(name, {m.rows(), m.cols()}, m.data(), dtype); };

@@ -2,7 +2,11 @@
 #pragma once
 #include <filesystem>
 
+#include <nlohmann/json.hpp>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "model/quantized_checkpoint.hpp"
 #include "model/safetensors.hpp"
@@ -14,7 +18,18 @@ namespace mxlab::model {
 // .safetensors file with config.json beside it. q_proj/k_proj rows (and Qwen2 biases) are un-permuted from HF's
 // rotate_half layout to llama2.c's interleaved-pair layout, as llama2.c export.py permute_reverse does. Packed
 // linears of a quantized checkpoint (model/quantized_checkpoint.hpp) load as their exact dequantized values.
-ModelWeights load_hf(const std::filesystem::path& path);
+// With `stream`, only the embedding, the RMSNorm weights and the classifier are loaded; the decoder layers' linears
+// stay in the file (memory-mapped, in their own dtype) and are read and widened one layer at a time while the
+// runtime computes that layer (ModelWeights::streamed).
+ModelWeights load_hf(const std::filesystem::path& path, bool stream = false);
+// The hyper-parameters in a checkpoint's config.json (path: the directory or a .safetensors file beside it).
+ModelConfig read_hf_config(const std::filesystem::path& path);
+// config.json's content for `c` (what read_hf_config reads back); qwen: Qwen2 architecture (q/k/v biases).
+nlohmann::json hf_config_json(const ModelConfig& c, Dtype dtype, bool qwen = false);
+// The tensors of a plain (unquantized, bias-free) checkpoint of shape `c` in HF's state-dict order (embedding,
+// each layer's norms and linears, final norm, lm_head unless the classifier is shared): name and shape.
+std::vector<std::pair<std::string, std::vector<std::int64_t>>> hf_tensor_shapes(const ModelConfig& c);
+
 // The quantization a checkpoint carries (scheme, per linear format, block and scales in the runtime's row order),
 // nullopt for a plain checkpoint or a llama2.c file.
 std::optional<QuantizedCheckpoint> read_quantization(const std::filesystem::path& path);

@@ -6,6 +6,8 @@
 #include <stdexcept>
 
 #include "formats/block_codecs.hpp"
+#include "formats/llmfp4.hpp"
+#include "formats/rounding.hpp"
 
 namespace mxlab::model {
 
@@ -30,7 +32,7 @@ std::string TensorQuant::describe() const {
   if (!format) return "none";
   const FormatTraits& t = traits(*format);
   return std::string(t.name) + "/" + (per_row ? std::string("row") : std::to_string(cfg.block ? cfg.block : t.default_block)) +
-         (cfg.tensor_scale ? "+tensor-scale" : "");
+         (cfg.tensor_scale ? "+tensor-scale" : "") + (static_scale > 0 ? "+static" : "");
 }
 
 TensorQuant TensorQuant::parse(std::string_view name, int block) {
@@ -86,6 +88,32 @@ std::string QuantScheme::describe() const {
   return s;
 }
 
+QuantScheme linear_scheme(const LinearSchemeOptions& o) {
+  QuantScheme s;
+  s.linear.weight = TensorQuant::parse(o.weights, parse_block(o.block));
+  s.linear.input = TensorQuant::parse(o.acts, parse_block(o.act_block));
+  for (TensorQuant* q : {&s.linear.weight, &s.linear.input}) q->cfg.round = parse_round(o.round), q->cfg.seed = o.round_seed;
+  s.quantize_classifier = o.quantize_classifier;
+  set_gemm(s, o.gemm, o.acc, o.tensor_scale);
+  return s;
+}
+
+void set_gemm(QuantScheme& scheme, std::string_view gemm, std::string_view acc, bool tensor_scale) {
+  scheme.gemm = parse_gemm_mode(gemm);
+  scheme.acc = AccFormat::parse(acc);
+  if (scheme.gemm == GemmMode::exact && !(scheme.linear.weight.enabled() && scheme.linear.input.enabled()))
+    throw std::invalid_argument("--gemm exact needs both a weight format and an activation format (weights, acts)");
+  if (!tensor_scale) return;
+  bool any = false;
+  auto set = [&](TensorQuant& q) {
+    if (q.format == Format::nvfp4) q.cfg.tensor_scale = any = true;
+  };
+  set(scheme.linear.weight), set(scheme.linear.input), set(scheme.linear.output);
+  for (auto& [name, l] : scheme.overrides) set(l.weight), set(l.input), set(l.output);
+  for (TensorQuant* q : {&scheme.kv_cache, &scheme.attn_scores, &scheme.attn_values}) set(*q);
+  if (!any) throw std::invalid_argument("--tensor-scale (tensor_scale) applies to nvfp4 only, and no quantizer here is nvfp4");
+}
+
 std::uint64_t quant_stream(LinearId id, int slot, std::uint64_t call) {
   return ((call * 4096 + static_cast<std::uint64_t>(id.layer + 1)) * 16 + static_cast<std::uint64_t>(id.kind)) * 16 +
          static_cast<std::uint64_t>(slot);
@@ -93,6 +121,13 @@ std::uint64_t quant_stream(LinearId id, int slot, std::uint64_t call) {
 
 void quantize_rows(const TensorQuant& q, Matrix& m, std::uint64_t stream) {
   if (!q.format || m.size() == 0) return;
+  if (q.static_scale > 0) {  // one calibrated scale for every block: each value through the codec's element path
+    const FormatTraits& t = traits(*q.format);
+    if (t.scale != ScaleType::fp32 || q.cfg.round != Round::even)
+      throw std::invalid_argument(std::string("a static scale needs an FP32-scaled format and round=even, not ") + t.name);
+    m = m.unaryExpr([&](float v) { return quantize_with_scale(t.elem, v, q.static_scale); });
+    return;
+  }
   QuantConfig base = q.config(static_cast<int>(m.cols()), stream);
   (void)resolve_block(traits(*q.format), base);  // throw here, never inside the parallel loop
   if (base.tensor_scale)  // one nvfp4 tensor scale for the whole matrix (NVIDIA's recipe), shared by every row

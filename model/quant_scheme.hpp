@@ -23,6 +23,9 @@ struct TensorQuant {
   std::optional<Format> format;
   QuantConfig cfg{};
   bool per_row = false;  // blocks are whole rows (kBlockRow); cfg.block is then unused
+  // > 0: a static (calibrated) scale every block uses instead of one from its own values, for formats with an FP32
+  // block scale (fp_group, int_group), round half to even: LLM-FP4's per-tensor activation bias. 0: dynamic.
+  float static_scale = 0.0f;
   bool enabled() const { return format.has_value(); }
   // "none" or "<format>/<block>" ("<format>/row") for logs.
   std::string describe() const;
@@ -67,6 +70,24 @@ struct QuantScheme {
   bool any() const;
   std::string describe() const;
 };
+
+// The linear-layer settings `mxlab ptq` takes and a sweep point lists, spelled as there: weight and activation
+// format names ("none" = not quantized), blocks ("0" = the format's default, an integer, or "row"), rounding and
+// its seed, classifier, GEMM mode ("fakequant" | "exact"), accumulator, nvfp4's per-tensor scale.
+struct LinearSchemeOptions {
+  std::string weights = "none", acts = "none", block = "0", act_block = "0", round = "even";
+  std::uint64_t round_seed = 0;
+  bool quantize_classifier = false;
+  std::string gemm = "fakequant", acc = "fp32";
+  bool tensor_scale = false;
+};
+// The scheme those settings describe (every block linear; the classifier too when asked); throws
+// std::invalid_argument with one line on a bad name or value or a combination set_gemm refuses.
+QuantScheme linear_scheme(const LinearSchemeOptions& o);
+// Sets scheme.gemm and scheme.acc and, with tensor_scale, the per-tensor scale of every nvfp4 quantizer of the
+// scheme (formats must be set first); throws std::invalid_argument on a bad name, when exact mode lacks a weight
+// or an activation format, or when tensor_scale finds no nvfp4 quantizer.
+void set_gemm(QuantScheme& scheme, std::string_view gemm, std::string_view acc, bool tensor_scale);
 
 // Fake-quantizes every row of m in place (row r is a flat vector; stochastic index_base = r * cols). With nvfp4's
 // tensor scale (cfg.tensor_scale) every row uses the one scale of the whole matrix, amax(m) / (6 * 448).

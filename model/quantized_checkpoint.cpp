@@ -13,8 +13,10 @@ using nlohmann::json;
 
 json quant_to_json(const TensorQuant& q) {
   if (!q.format) return nullptr;
-  return {{"format", traits(*q.format).name}, {"block", q.per_row ? json("row") : json(q.cfg.block)},
-          {"round", round_name(q.cfg.round)}, {"seed", q.cfg.seed}, {"tensor_scale", q.cfg.tensor_scale}};
+  json j = {{"format", traits(*q.format).name}, {"block", q.per_row ? json("row") : json(q.cfg.block)},
+            {"round", round_name(q.cfg.round)}, {"seed", q.cfg.seed}, {"tensor_scale", q.cfg.tensor_scale}};
+  if (q.static_scale > 0) j["static_scale"] = q.static_scale;  // a calibrated scale (exact: float in a double)
+  return j;
 }
 
 template <class T>
@@ -35,6 +37,8 @@ TensorQuant quant_from_json(const json& j, const std::string& where) {
   q.cfg.round = parse_round(field<std::string>(j, "round", where));
   q.cfg.seed = field<std::uint64_t>(j, "seed", where);
   q.cfg.tensor_scale = field<bool>(j, "tensor_scale", where);
+  q.static_scale = j.contains("static_scale") ? field<float>(j, "static_scale", where) : 0.0f;
+  if (!(q.static_scale >= 0)) throw std::invalid_argument(where + ": 'static_scale' must be >= 0");
   return q;
 }
 
@@ -66,7 +70,8 @@ QuantScheme scheme_from_json(const json& j) {
   s.acc = AccFormat::parse(field<std::string>(j, "acc", w));
   s.linear = linear_from_json(j.value("linear", json::object()), w + ".linear");
   s.quantize_classifier = j.value("quantize_classifier", false);
-  for (const auto& [name, l] : j.value("overrides", json::object()).items())
+  const json overrides = j.value("overrides", json::object());  // named: items() of a temporary would dangle
+  for (const auto& [name, l] : overrides.items())
     s.overrides[name] = linear_from_json(l, w + ".overrides." + name);
   s.kv_cache = quant_from_json(j.value("kv_cache", json()), w + ".kv_cache");
   s.attn_scores = quant_from_json(j.value("attn_scores", json()), w + ".attn_scores");

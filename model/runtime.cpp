@@ -2,10 +2,12 @@
 #include "model/runtime.hpp"
 
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 
 #include "model/attention.hpp"
 #include "model/block.hpp"
+#include "formats/int_block_gemm.hpp"
 
 namespace mxlab::model {
 
@@ -59,8 +61,25 @@ void Runtime::set_scheme(QuantScheme scheme) {
   clear_weight_cache();
 }
 
+const LayerWeights& Runtime::layer_weights(int l) {
+  if (!weights_->streamed) return weights_->layers.at(static_cast<std::size_t>(l));
+  if (l != streamed_layer_) {
+    auto drop = [&](auto& cache) { std::erase_if(cache, [&](const auto& e) { return e.first.layer == streamed_layer_; }); };
+    if (streamed_layer_ >= 0) drop(weight_cache_), drop(exact_cache_);
+    streamed_.reset();  // before reading the next layer: at most one layer resident
+    streamed_ = std::make_shared<const LayerWeights>(weights_->streamed->layer(l));
+    streamed_layer_ = l;
+  }
+  return *streamed_;
+}
+
+const Linear& Runtime::weights_of(LinearId id) {
+  if (!weights_->streamed || id.kind == LinearKind::classifier) return weights_->linear(id);
+  return layer_weights(id.layer).linear(id.kind);
+}
+
 const Matrix& Runtime::effective_weight(LinearId id) {
-  const Linear& lin = weights_->linear(id);
+  const Linear& lin = weights_of(id);
   const TensorQuant& wq = scheme_.for_linear(id).weight;
   if (!wq.enabled()) return lin.weight;
   if (weight_scales_.count(id)) {  // already quantized against known scales: checked lossless, used as is
@@ -78,7 +97,7 @@ const Matrix& Runtime::effective_weight(LinearId id) {
 
 const ExactMatrix& Runtime::exact_weight(LinearId id) {
   if (auto it = exact_cache_.find(id); it != exact_cache_.end()) return it->second;
-  const Matrix& w = weights_->linear(id).weight;
+  const Matrix& w = weights_of(id).weight;
   const TensorQuant& wq = scheme_.for_linear(id).weight;
   const std::span<const float> data(w.data(), static_cast<std::size_t>(w.size()));
   const int rows = static_cast<int>(w.rows()), cols = static_cast<int>(w.cols());
@@ -101,8 +120,19 @@ void Runtime::set_weight_scales(LinearId id, std::vector<std::uint8_t> scale_byt
   exact_cache_.erase(id);
 }
 
+// An input hook with a static scale (TensorQuant::static_scale): the values quantized against it, every block of
+// every row carrying that one scale.
+static ExactMatrix exact_static_input(const TensorQuant& q, const Matrix& x) {
+  Matrix v = x;
+  quantize_rows(q, v);
+  const int rows = static_cast<int>(x.rows()), cols = static_cast<int>(x.cols()), block = q.block_for(cols);
+  std::vector<std::uint8_t> scales(static_cast<std::size_t>(rows) * ((cols + block - 1) / block) * 4);
+  for (std::size_t i = 0; i < scales.size(); i += 4) std::memcpy(&scales[i], &q.static_scale, 4);
+  return ExactMatrix::with_scales(*q.format, block, {v.data(), static_cast<std::size_t>(v.size())}, rows, cols, scales);
+}
+
 Matrix Runtime::linear(LinearId id, const Matrix& x, LinearObserver* observer) {
-  const Linear& lin = weights_->linear(id);
+  const Linear& lin = weights_of(id);
   if (x.cols() != lin.in())
     throw std::invalid_argument(linear_name(id) + ": input has " + std::to_string(x.cols()) + " columns, layer expects " +
                                 std::to_string(lin.in()));
@@ -111,10 +141,13 @@ Matrix Runtime::linear(LinearId id, const Matrix& x, LinearObserver* observer) {
   Matrix y(x.rows(), lin.out());
   if (scheme_.gemm == GemmMode::exact && lq.weight.enabled() && lq.input.enabled()) {
     // Both operands in block formats: every output as the hardware dot unit computes it (formats/exact_gemm.hpp).
-    const ExactMatrix xq = ExactMatrix::quantize(*lq.input.format, lq.input.config(lin.in(), quant_stream(id, 1, calls_)),
-                                                 {x.data(), static_cast<std::size_t>(x.size())},
-                                                 static_cast<int>(x.rows()), static_cast<int>(x.cols()));
-    exact_gemm(xq, exact_weight(id), scheme_.acc, {y.data(), static_cast<std::size_t>(y.size())});
+    const ExactMatrix xq = lq.input.static_scale > 0
+                               ? exact_static_input(lq.input, x)
+                               : ExactMatrix::quantize(*lq.input.format, lq.input.config(lin.in(), quant_stream(id, 1, calls_)),
+                                                       {x.data(), static_cast<std::size_t>(x.size())},
+                                                       static_cast<int>(x.rows()), static_cast<int>(x.cols()));
+    // Integer block dots where the formats allow (formats/int_block_gemm.hpp), bit for bit the same.
+    exact_gemm_fast(xq, exact_weight(id), scheme_.acc, {y.data(), static_cast<std::size_t>(y.size())});
   } else if (lq.input.enabled()) {
     Matrix xq = x;  // per token row, blocks along K
     quantize_rows(lq.input, xq, quant_stream(id, 1, calls_));
@@ -161,7 +194,7 @@ Matrix Runtime::embed(std::span<const int> tokens) const {
 
 void Runtime::block(int l, Matrix& x, int pos0, KVCache* cache, LinearObserver* observer) {
   const ModelConfig& c = config();
-  const LayerWeights& L = weights_->layers.at(static_cast<std::size_t>(l));
+  const LayerWeights& L = layer_weights(l);
   const int T = static_cast<int>(x.rows());
   const LinearFn lin = [&](LinearKind kind, const Matrix& in) { return linear({l, kind}, in, observer); };
   const AttendFn attend = [&](Matrix& q, Matrix& k, Matrix& v) {

@@ -78,6 +78,12 @@ class Runtime {
   std::map<LinearId, Matrix> weight_cache_;
   std::map<LinearId, ExactMatrix> exact_cache_;  // --gemm exact: weights as exact fixed-point blocks
   const ExactMatrix& exact_weight(LinearId id);
+  // Weight access: resident weights, or for a streamed model (ModelWeights::streamed) the one layer being computed,
+  // read and widened to FP32 when a block starts; moving to another layer drops the previous one and its caches.
+  const LayerWeights& layer_weights(int layer);
+  const Linear& weights_of(LinearId id);
+  std::shared_ptr<const LayerWeights> streamed_;
+  int streamed_layer_ = -1;
   void block(int layer, Matrix& x, int pos0, KVCache* cache, LinearObserver* observer);
   struct FixedScales {
     std::vector<std::uint8_t> bytes;

@@ -1,6 +1,11 @@
 // safetensors reader and writer (format: https://github.com/huggingface/safetensors#format).
 #include "model/safetensors.hpp"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -14,6 +19,37 @@ namespace mxlab::model {
 namespace {
 
 std::size_t dtype_size(Dtype d) { return d == Dtype::f32 ? 4 : d == Dtype::u8 ? 1 : 2; }
+
+// n numbers of `dtype` at src widened to float32 (exactly: F16 and BF16 are subsets of F32).
+void widen(Dtype dtype, const std::uint8_t* src, float* dst, std::uint64_t n) {
+  if (dtype == Dtype::f32) {
+    std::memcpy(dst, src, n * 4);
+  } else if (dtype == Dtype::bf16) {
+    for (std::uint64_t i = 0; i < n; ++i) {  // a shift; the compiler vectorizes this loop
+      std::uint16_t b;
+      std::memcpy(&b, src + 2 * i, 2);
+      dst[i] = bf16_to_float(b);
+    }
+  } else {
+    for (std::uint64_t i = 0; i < n; ++i) {
+      std::uint16_t h;
+      std::memcpy(&h, src + 2 * i, 2);
+      dst[i] = half_to_float(h);
+    }
+  }
+}
+
+// n float32 numbers narrowed to `dtype` (round-to-nearest-even) into dst.
+void narrow(Dtype dtype, const float* src, std::uint8_t* dst, std::uint64_t n) {
+  if (dtype == Dtype::f32) {
+    std::memcpy(dst, src, n * 4);
+    return;
+  }
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const std::uint16_t h = dtype == Dtype::f16 ? float_to_half(src[i]) : float_to_bf16(src[i]);
+    std::memcpy(dst + 2 * i, &h, 2);
+  }
+}
 
 Dtype parse_dtype(const std::string& s, const std::string& where) {
   if (s == "F32") return Dtype::f32;
@@ -69,6 +105,24 @@ std::uint16_t float_to_half(float f) {
   return sign | static_cast<std::uint16_t>(((e + 14) << 10) | (mant & 0x3FF));
 }
 
+struct MappedFile {
+  void* base = MAP_FAILED;
+  std::size_t size = 0;
+  explicit MappedFile(const std::filesystem::path& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw std::runtime_error(path.string() + ": cannot open for reading");
+    size = static_cast<std::size_t>(std::filesystem::file_size(path));
+    base = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    ::close(fd);
+    if (base == MAP_FAILED) throw std::runtime_error(path.string() + ": cannot memory-map (" + std::strerror(errno) + ")");
+  }
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  ~MappedFile() {
+    if (base != MAP_FAILED) ::munmap(base, size);
+  }
+};
+
 SafetensorsReader::SafetensorsReader(const std::filesystem::path& path) : path_(path) {
   BinaryReader in(path);
   const auto header_len = in.value<std::uint64_t>("the 8-byte header length");
@@ -86,6 +140,7 @@ SafetensorsReader::SafetensorsReader(const std::filesystem::path& path) : path_(
   }
   if (!j.is_object()) in.fail("header is not a JSON object");
   const std::uint64_t data_size = in.size() - data_start_;
+  map_ = std::make_shared<MappedFile>(path);
   for (auto& [name, v] : j.items()) {
     if (name == "__metadata__") {
       for (auto& [k, val] : v.items()) metadata_[k] = val.is_string() ? val.get<std::string>() : val.dump();
@@ -98,8 +153,11 @@ SafetensorsReader::SafetensorsReader(const std::filesystem::path& path) : path_(
       const auto off = v.at("data_offsets").get<std::vector<std::uint64_t>>();
       if (off.size() != 2) throw std::runtime_error("data_offsets must have two entries");
       t.begin = off[0], t.end = off[1];
+      std::uint64_t count = 1;  // numel() wraps around on a lying shape such as [2^32, 2^32]
       for (auto s : t.shape)
         if (s < 0) throw std::runtime_error("negative dimension");
+        else if (__builtin_mul_overflow(count, static_cast<std::uint64_t>(s), &count) || count > data_size)
+          throw std::runtime_error("shape holds more values than the file has bytes");
       if (t.end < t.begin || t.end - t.begin != t.numel() * dtype_size(t.dtype))
         throw std::runtime_error("data_offsets do not match shape and dtype");
       if (t.end > data_size)
@@ -122,21 +180,28 @@ const TensorInfo& SafetensorsReader::info(const std::string& name) const {
   return it->second;
 }
 
-std::vector<float> SafetensorsReader::read_f32(const std::string& name) const {
+const std::uint8_t* SafetensorsReader::map_tensor(const TensorInfo& t) const {
+  if (data_start_ + t.end > map_->size) throw std::runtime_error(path_.string() + ": file shrank while mapped");
+  return static_cast<const std::uint8_t*>(map_->base) + data_start_ + t.begin;
+}
+
+void SafetensorsReader::release(const TensorInfo& t) const {
+  static const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  const std::uint64_t begin = (data_start_ + t.begin) / page * page, end = data_start_ + t.end;
+  if (end > begin) ::madvise(static_cast<std::uint8_t*>(map_->base) + begin, end - begin, MADV_DONTNEED);
+}
+
+void SafetensorsReader::read_f32_into(const std::string& name, float* dst) const {
   const TensorInfo& t = info(name);
   if (t.dtype == Dtype::u8)
     throw std::runtime_error(path_.string() + ": tensor '" + name + "' holds raw bytes (U8), not numbers");
-  BinaryReader in(path_);
-  in.seek(data_start_ + t.begin);
-  std::vector<float> out(t.numel());
-  if (t.dtype == Dtype::f32) {
-    in.read(out.data(), out.size() * 4, "tensor " + name);
-  } else {
-    std::vector<std::uint16_t> raw(t.numel());
-    in.read(raw.data(), raw.size() * 2, "tensor " + name);
-    for (std::size_t i = 0; i < raw.size(); ++i)
-      out[i] = t.dtype == Dtype::f16 ? half_to_float(raw[i]) : bf16_to_float(raw[i]);
-  }
+  widen(t.dtype, map_tensor(t), dst, t.numel());
+  release(t);
+}
+
+std::vector<float> SafetensorsReader::read_f32(const std::string& name) const {
+  std::vector<float> out(info(name).numel());
+  read_f32_into(name, out.data());
   return out;
 }
 
@@ -145,10 +210,9 @@ std::vector<std::uint8_t> SafetensorsReader::read_u8(const std::string& name) co
   if (t.dtype != Dtype::u8)
     throw std::runtime_error(path_.string() + ": tensor '" + name + "' is " + std::string(dtype_name(t.dtype)) +
                              ", not U8");
-  BinaryReader in(path_);
-  in.seek(data_start_ + t.begin);
-  std::vector<std::uint8_t> out(t.numel());
-  in.read(out.data(), out.size(), "tensor " + name);
+  const std::uint8_t* p = map_tensor(t);
+  std::vector<std::uint8_t> out(p, p + t.numel());
+  release(t);
   return out;
 }
 
@@ -166,32 +230,78 @@ void SafetensorsWriter::add(const std::string& name, std::vector<std::int64_t> s
   std::uint64_t n = 1;
   for (auto s : shape) n *= static_cast<std::uint64_t>(s);
   Entry e{dtype, std::move(shape), std::vector<std::uint8_t>(n * dtype_size(dtype))};
-  if (dtype == Dtype::f32) {
-    std::memcpy(e.bytes.data(), data, n * 4);
-  } else {
-    for (std::uint64_t i = 0; i < n; ++i) {
-      const std::uint16_t h = dtype == Dtype::f16 ? float_to_half(data[i]) : float_to_bf16(data[i]);
-      std::memcpy(e.bytes.data() + 2 * i, &h, 2);
-    }
-  }
+  narrow(dtype, data, e.bytes.data(), n);
   entries_[name] = std::move(e);
 }
 
 void SafetensorsWriter::write(const std::filesystem::path& path) const {
+  std::vector<TensorSpec> specs;
+  for (const auto& [name, e] : entries_) specs.push_back({name, e.dtype, e.shape});
+  SafetensorsStreamWriter out(path, std::move(specs), metadata_);
+  for (const auto& [name, e] : entries_) out.write_bytes(e.bytes.data(), e.bytes.size());
+  out.commit();
+}
+
+std::uint64_t TensorSpec::bytes() const {
+  std::uint64_t n = dtype_size(dtype);
+  for (auto s : shape) n *= static_cast<std::uint64_t>(s);
+  return n;
+}
+
+SafetensorsStreamWriter::SafetensorsStreamWriter(const std::filesystem::path& path, std::vector<TensorSpec> tensors,
+                                                 const std::map<std::string, std::string>& metadata)
+    : out_(path), specs_(std::move(tensors)) {
   nlohmann::json j = nlohmann::json::object();
-  if (!metadata_.empty()) j["__metadata__"] = metadata_;
+  if (!metadata.empty()) j["__metadata__"] = metadata;
   std::uint64_t off = 0;
-  for (const auto& [name, e] : entries_) {
-    j[name] = {{"dtype", dtype_name(e.dtype)}, {"shape", e.shape}, {"data_offsets", {off, off + e.bytes.size()}}};
-    off += e.bytes.size();
+  for (const TensorSpec& t : specs_) {
+    if (t.name == "__metadata__") throw std::invalid_argument("safetensors: '__metadata__' is reserved");
+    if (j.contains(t.name)) throw std::invalid_argument("safetensors: tensor '" + t.name + "' given twice");
+    j[t.name] = {{"dtype", dtype_name(t.dtype)}, {"shape", t.shape}, {"data_offsets", {off, off + t.bytes()}}};
+    off += t.bytes();
   }
   std::string header = j.dump();
   header.append((8 - header.size() % 8) % 8, ' ');  // pad so the data section is 8-byte aligned
-  AtomicFile out(path);
-  out.value<std::uint64_t>(header.size());
-  out.write(header.data(), header.size());
-  for (const auto& [name, e] : entries_) out.write(e.bytes.data(), e.bytes.size());
-  out.commit();
+  out_.value<std::uint64_t>(header.size());
+  out_.write(header.data(), header.size());
+  advance(0);
+}
+
+void SafetensorsStreamWriter::advance(std::uint64_t bytes) {
+  cur_done_ += bytes;
+  while (cur_ < specs_.size() && cur_done_ == specs_[cur_].bytes()) ++cur_, cur_done_ = 0;
+}
+
+void SafetensorsStreamWriter::write_bytes(const std::uint8_t* data, std::uint64_t n) {
+  while (n > 0) {
+    if (cur_ == specs_.size()) throw std::invalid_argument("safetensors: more data than the header's tensors hold");
+    const std::uint64_t k = std::min(n, specs_[cur_].bytes() - cur_done_);
+    out_.write(data, k);
+    data += k, n -= k;
+    advance(k);
+  }
+}
+
+void SafetensorsStreamWriter::write(const float* data, std::uint64_t n) {
+  std::vector<std::uint8_t> buf;
+  while (n > 0) {
+    if (cur_ == specs_.size()) throw std::invalid_argument("safetensors: more data than the header's tensors hold");
+    const TensorSpec& t = specs_[cur_];
+    if (t.dtype == Dtype::u8) throw std::invalid_argument("safetensors: '" + t.name + "' is U8: write_bytes fills it");
+    const std::uint64_t size = dtype_size(t.dtype);
+    const std::uint64_t k = std::min<std::uint64_t>({n, (t.bytes() - cur_done_) / size, 1u << 16});
+    buf.resize(k * size);
+    narrow(t.dtype, data, buf.data(), k);
+    out_.write(buf.data(), buf.size());
+    data += k, n -= k;
+    advance(k * size);
+  }
+}
+
+void SafetensorsStreamWriter::commit() {
+  if (cur_ != specs_.size())
+    throw std::logic_error("safetensors: tensor '" + specs_[cur_].name + "' was not filled before commit");
+  out_.commit();
 }
 
 }  // namespace mxlab::model

@@ -3,8 +3,11 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "formats/atomic_file.hpp"
 
 namespace mxlab::model {
 
@@ -18,7 +21,12 @@ struct TensorInfo {
   std::uint64_t numel() const;
 };
 
-// Reader: parses and validates the header on construction; tensors are read (and converted to fp32) on demand.
+struct MappedFile;  // a read-only memory map of a whole file (safetensors.cpp)
+
+// Reader: parses and validates the header on construction; tensors are read (and converted to fp32) on demand
+// through a read-only memory map of the file. After each read the tensor's pages are released from the process
+// (madvise MADV_DONTNEED; they stay in the page cache), so reading a model layer by layer keeps the resident set at
+// about one tensor, however large the file.
 class SafetensorsReader {
  public:
   explicit SafetensorsReader(const std::filesystem::path& path);
@@ -28,6 +36,8 @@ class SafetensorsReader {
   const TensorInfo& info(const std::string& name) const;  // throws naming the file and the missing tensor
   // Reads a tensor converted to float32 (F16 and BF16 widen exactly); throws for U8 tensors.
   std::vector<float> read_f32(const std::string& name) const;
+  // The same into dst (info(name).numel() floats), without an intermediate copy.
+  void read_f32_into(const std::string& name, float* dst) const;
   // Reads a U8 tensor's bytes; throws for other dtypes.
   std::vector<std::uint8_t> read_u8(const std::string& name) const;
   const std::filesystem::path& path() const { return path_; }
@@ -37,6 +47,38 @@ class SafetensorsReader {
   std::uint64_t data_start_ = 0;
   std::map<std::string, TensorInfo> tensors_;
   std::map<std::string, std::string> metadata_;
+  std::shared_ptr<const MappedFile> map_;
+
+  const std::uint8_t* map_tensor(const TensorInfo& t) const;  // start of t's bytes
+  void release(const TensorInfo& t) const;                    // drops t's pages from the resident set
+};
+
+struct TensorSpec {
+  std::string name;
+  Dtype dtype;
+  std::vector<std::int64_t> shape;
+  std::uint64_t bytes() const;
+};
+
+// Streaming writer for files larger than memory: the header (every tensor's name, dtype and shape) goes out on
+// construction, then the tensors' data in the order given, in chunks of any size; commit() checks every tensor
+// was filled and renames the temporary file onto `path` (nothing is left behind otherwise).
+class SafetensorsStreamWriter {
+ public:
+  SafetensorsStreamWriter(const std::filesystem::path& path, std::vector<TensorSpec> tensors,
+                          const std::map<std::string, std::string>& metadata = {});
+  // Appends n numbers, converted to the current tensor's dtype (round-to-nearest-even), possibly spanning tensors.
+  void write(const float* data, std::uint64_t n);
+  // Appends raw bytes (U8 tensors, or data already in the file's dtype).
+  void write_bytes(const std::uint8_t* data, std::uint64_t n);
+  void commit();
+
+ private:
+  AtomicFile out_;
+  std::vector<TensorSpec> specs_;
+  std::size_t cur_ = 0;         // tensor being filled
+  std::uint64_t cur_done_ = 0;  // its bytes written so far
+  void advance(std::uint64_t bytes);
 };
 
 // Writer: collects tensors (stored as given dtype, converted from fp32 with round-to-nearest-even) and writes the

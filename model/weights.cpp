@@ -71,18 +71,24 @@ const Linear& ModelWeights::linear(LinearId id) const {
   if (id.layer < 0 || id.layer >= static_cast<int>(layers.size()))
     throw std::out_of_range("linear layer " + linear_name(id) + " does not exist (model has " +
                             std::to_string(layers.size()) + " layers)");
-  const LayerWeights& l = layers[id.layer];
-  switch (id.kind) {
-    case LinearKind::q: return l.q;
-    case LinearKind::k: return l.k;
-    case LinearKind::v: return l.v;
-    case LinearKind::o: return l.o;
-    case LinearKind::gate: return l.gate;
-    case LinearKind::up: return l.up;
-    case LinearKind::down: return l.down;
+  if (streamed)
+    throw std::logic_error(linear_name(id) + ": the model is streamed (its layers are read per layer while computed); "
+                           "this needs the model loaded resident in FP32");
+  return layers[id.layer].linear(id.kind);
+}
+
+const Linear& LayerWeights::linear(LinearKind k) const {
+  switch (k) {
+    case LinearKind::q: return q;
+    case LinearKind::k: return this->k;
+    case LinearKind::v: return v;
+    case LinearKind::o: return o;
+    case LinearKind::gate: return gate;
+    case LinearKind::up: return up;
+    case LinearKind::down: return down;
     case LinearKind::classifier: break;
   }
-  return classifier;
+  throw std::invalid_argument("the classifier is not a decoder layer's linear");
 }
 
 std::vector<LinearId> ModelWeights::linear_ids() const {

@@ -1,6 +1,7 @@
 // Llama-family model hyper-parameters and weights (PyTorch layout: every linear weight is out x in, row-major).
 #pragma once
 #include <Eigen/Core>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,14 +58,27 @@ struct LayerWeights {
   Vector rms_ffn;   // post_attention_layernorm
   Linear q, k, v, o;
   Linear gate, up, down;  // llama2.c w1, w3, w2
+  const Linear& linear(LinearKind k) const;  // throws std::invalid_argument for the classifier
+  Linear& linear(LinearKind k) { return const_cast<Linear&>(static_cast<const LayerWeights&>(*this).linear(k)); }
+};
+
+// Where the decoder layers of a streamed model live (a checkpoint too large to hold in FP32): each call reads
+// layer l from the file (kept there in its own dtype, memory-mapped) and widens it to FP32.
+class LayerSource {
+ public:
+  virtual ~LayerSource() = default;
+  virtual LayerWeights layer(int l) const = 0;
 };
 
 struct ModelWeights {
   ModelConfig config;
   Matrix token_embedding;  // vocab x dim
-  std::vector<LayerWeights> layers;
+  std::vector<LayerWeights> layers;  // streamed: n_layers entries holding only the RMSNorm weights
   Vector rms_final;
   Linear classifier;  // vocab x dim; when config.shared_classifier its weight equals token_embedding
+  // Set for a streamed model: the block linears are not in `layers` but read per layer through it (Runtime does
+  // this while it computes a layer); linear() then throws for them. Null: every weight is resident in FP32.
+  std::shared_ptr<const LayerSource> streamed;
 
   Linear& linear(LinearId id);
   const Linear& linear(LinearId id) const;

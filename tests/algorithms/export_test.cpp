@@ -39,6 +39,7 @@ struct Case {
   const char *weights, *acts, *pipeline;
   model::GemmMode gemm;
   bool tensor_scale;
+  bool per_row = false;  // weights per output channel, activations per token (--block row --act-block row)
 };
 
 class ExportRoundTrip : public ::testing::TestWithParam<Case> {};
@@ -47,8 +48,8 @@ TEST_P(ExportRoundTrip, ReloadGivesTheSameWeightsAndLogitsBitForBit) {
   const Case& k = GetParam();
   const PtqSession session = export_session({{"text", random_tokens(2 * 32, 5)}});
   model::QuantScheme s;
-  s.linear.weight = model::TensorQuant::parse(k.weights);
-  s.linear.input = model::TensorQuant::parse(k.acts);
+  s.linear.weight = model::TensorQuant::parse(k.weights, k.per_row ? model::kBlockRow : 0);
+  s.linear.input = model::TensorQuant::parse(k.acts, k.per_row ? model::kBlockRow : 0);
   s.linear.weight.cfg.tensor_scale = s.linear.input.cfg.tensor_scale = k.tensor_scale;
   s.gemm = k.gemm;
   const PtqRunResult r = run_ptq(session, k.pipeline, s);
@@ -62,6 +63,7 @@ TEST_P(ExportRoundTrip, ReloadGivesTheSameWeightsAndLogitsBitForBit) {
   const std::optional<model::QuantizedCheckpoint> back = model::read_quantization(dir);
   ASSERT_TRUE(back.has_value());
   EXPECT_EQ(back->scheme.describe(), r.deployed.describe());
+  EXPECT_EQ(model::scheme_to_json(back->scheme), model::scheme_to_json(q.scheme));  // overrides, static scales too
   ASSERT_EQ(back->linears.size(), q.linears.size());
   for (const auto& [id, p] : q.linears) {
     const model::PackedLinear& b = back->linears.at(id);
@@ -82,7 +84,10 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(Case{"mxint4", "none", "gptq", model::GemmMode::fakequant, false},
                       Case{"mxint4", "mxint8", "awq+gptq", model::GemmMode::exact, false},
                       Case{"nvfp4", "nvfp4", "rtn", model::GemmMode::exact, true},
-                      Case{"int4_asym", "int8", "gptq", model::GemmMode::exact, false}),
+                      Case{"int4_asym", "int8", "gptq", model::GemmMode::exact, false},
+                      // LLM-FP4 with static per-tensor activation scales (TensorQuant::static_scale) in the scheme
+                      Case{"fp4_e2m1", "fp4_e2m1", "llmfp4:acts=tensor:n=11:tokens=64", model::GemmMode::fakequant, false, true},
+                      Case{"fp4_e2m1", "fp8_e4m3", "llmfp4:acts=tensor:rounds=1:n=11:tokens=64", model::GemmMode::exact, false, true}),
     [](const ::testing::TestParamInfo<Case>& i) {
       std::string n = std::string(i.param.weights) + "_" + i.param.pipeline;
       for (char& c : n) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';

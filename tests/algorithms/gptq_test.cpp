@@ -88,9 +88,22 @@ TEST_P(GptqFormats, LazyBatchingEqualsColumnByColumn) {
     const Layer L = make_layer(24, in, 400, 3 + in);
     const Matrix want = straightforward_gptq(L.w, L.h, q);
     const GptqResult got = gptq_quantize(L.w, L.h, q, {.blocksize = blocksize});
+    // The solver works in FP32 (as the reference does), the oracle in double. Power-of-two block scales (MX)
+    // give the same grid, so the same values; an FP32 group scale (amax / qmax of the updated weights) may differ
+    // in its last bits (relative 2^-18 at most here), so every value may move by that fraction of its group's
+    // largest value -- far below one grid step (>= amax / 14 for these 4-bit grids): never to another grid point.
     const Matrix diff = (got.weight - want).cwiseAbs();
-    EXPECT_LT(diff.maxCoeff(), 1e-6) << GetParam() << " in=" << in << " blocksize " << blocksize << ": "
-                                     << (diff.array() > 1e-6).count() << " of " << diff.size() << " differ";
+    const int group = resolve_block(traits(*q.format), q.cfg);
+    Matrix allowed(want.rows(), want.cols());
+    for (Eigen::Index r = 0; r < want.rows(); ++r)
+      for (Eigen::Index g0 = 0; g0 < in; g0 += group) {
+        const Eigen::Index len = std::min<Eigen::Index>(group, in - g0);
+        allowed.row(r).segment(g0, len).setConstant(1e-6f + 0x1p-18f * want.row(r).segment(g0, len).cwiseAbs().maxCoeff());
+      }
+    EXPECT_TRUE((diff.array() <= allowed.array()).all())
+        << GetParam() << " in=" << in << " blocksize " << blocksize << ": " << (diff.array() > allowed.array()).count()
+        << " of " << diff.size() << " differ by more than 2^-18 of their group's max; max " << diff.maxCoeff();
+    if (traits(*q.format).scale == ScaleType::e8m0) EXPECT_LT(diff.maxCoeff(), 1e-6) << GetParam();
   }
 }
 
