@@ -2,8 +2,12 @@
 #pragma once
 #include <Eigen/Core>
 #include <cstdint>
+#include <functional>
+#include <ostream>
+#include <string_view>
 #include <vector>
 
+#include "algorithms/ptq.hpp"
 #include "model/quant_scheme.hpp"
 
 namespace mxlab::algorithms {
@@ -34,5 +38,12 @@ struct GptqResult {
 // (or from the original weights with static groups / act order). nvfp4's tensor scale comes from the input W.
 GptqResult gptq_quantize(const Matrix& weight, const Eigen::MatrixXd& hessian, const model::TensorQuant& quant,
                          const GptqOptions& opt = {});
+
+// GPTQ's whole-model order (the reference llama.py, sequential): layer by layer, within a layer the groups
+// {q,k,v}, {o}, {gate,up}, {down}, then the classifier; calls quantize(id, H, line) for every quantized linear
+// with H = 2/n X^T X of its inputs through the already-quantized layers (X quantized in the layer's input format
+// with quantized_inputs). quantize replaces the linear's weight; `who` names the step in the progress lines.
+using QuantizeLinearFn = std::function<void(model::LinearId id, const Eigen::MatrixXd& hessian, std::ostream& line)>;
+void quantize_sequentially(PtqContext& ctx, std::string_view who, bool quantized_inputs, const QuantizeLinearFn& quantize);
 
 }  // namespace mxlab::algorithms

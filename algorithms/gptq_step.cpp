@@ -13,6 +13,41 @@
 #include "algorithms/steps.hpp"
 
 namespace mxlab::algorithms {
+
+void quantize_sequentially(PtqContext& ctx, std::string_view who, bool quantized_inputs, const QuantizeLinearFn& quantize) {
+  model::ModelWeights& w = *ctx.weights;
+  model::Runtime rt(ctx.weights, ctx.calibration_scheme());
+  LayerInputs inputs(rt, ctx.calib, ctx.ctx);  // advanced one layer at a time through the quantized layers
+  auto quantize_group = [&](int layer, const std::vector<LinearKind>& kinds, std::ostringstream& line) {
+    bool any = false;
+    for (LinearKind k : kinds) any = any || ctx.weight_format({layer, k}).enabled();
+    if (!any) return;  // all left in FP by per-layer overrides
+    rt.clear_weight_cache();  // earlier groups' weights were replaced
+    const LinearId first{layer, kinds.front()};
+    const model::TensorQuant act = ctx.scheme.for_linear(first).input;
+    const Eigen::MatrixXd H = input_hessian(rt, inputs, first, quantized_inputs ? &act : nullptr);
+    for (LinearKind k : kinds)
+      if (ctx.weight_format({layer, k}).enabled()) quantize({layer, k}, H, line);
+  };
+  for (int l = 0; l < w.config.n_layers; ++l) {
+    std::ostringstream line;
+    line << "  " << who << ": layer " << l << "/" << w.config.n_layers << ":";
+    for (const auto& kinds : {std::vector{LinearKind::q, LinearKind::k, LinearKind::v}, std::vector{LinearKind::o},
+                              std::vector{LinearKind::gate, LinearKind::up}, std::vector{LinearKind::down}})
+      quantize_group(l, kinds, line);
+    ctx.say(line.str());
+    rt.clear_weight_cache();
+    inputs.advance(rt);
+  }
+  if (ctx.weight_format({-1, LinearKind::classifier}).enabled()) {
+    std::ostringstream line;
+    line << "  " << who << ": classifier:";
+    w.config.shared_classifier = false;  // untie from the token embedding
+    quantize_group(-1, {LinearKind::classifier}, line);
+    ctx.say(line.str());
+  }
+}
+
 namespace {
 
 class Gptq final : public PtqAlgorithm {
@@ -20,47 +55,16 @@ class Gptq final : public PtqAlgorithm {
   Gptq(GptqOptions opt, bool quantized_inputs) : opt_(opt), quantized_inputs_(quantized_inputs) {}
   std::string_view name() const override { return "gptq"; }
   void run(PtqContext& ctx) const override {
-    model::ModelWeights& w = *ctx.weights;
-    model::Runtime rt(ctx.weights, ctx.calibration_scheme());
-    LayerInputs inputs(rt, ctx.calib, ctx.ctx);  // advanced one layer at a time through the quantized layers
-    auto quantize_group = [&](int layer, const std::vector<LinearKind>& kinds, std::ostringstream& line) {
-      bool any = false;
-      for (LinearKind k : kinds) any = any || ctx.weight_format({layer, k}).enabled();
-      if (!any) return;  // all left in FP by per-layer overrides
-      rt.clear_weight_cache();  // earlier groups' weights were replaced
-      const LinearId first{layer, kinds.front()};
-      const model::TensorQuant act = ctx.scheme.for_linear(first).input;
-      const Eigen::MatrixXd H = input_hessian(rt, inputs, first, quantized_inputs_ ? &act : nullptr);
-      for (LinearKind k : kinds) {
-        const LinearId id{layer, k};
-        const model::TensorQuant quant = ctx.weight_format(id);
-        if (!quant.enabled()) continue;
-        model::Linear& lin = w.linear(id);
-        GptqResult r = gptq_quantize(lin.weight, H, quant.in_stream(model::quant_stream(id, 0)), opt_);
-        lin.weight = std::move(r.weight);
-        ctx.scales[id] = WeightScales{quant, lin.out(), lin.in(), quant.block_for(lin.in()),
-                                      std::move(r.scale_bytes), r.tensor_scale};
-        line << " " << model::kind_name(k) << " loss " << r.loss;
-        if (r.percdamp != opt_.percdamp) line << " (dampening raised to " << r.percdamp << ")";
-      }
-    };
-    for (int l = 0; l < w.config.n_layers; ++l) {
-      std::ostringstream line;
-      line << "  gptq: layer " << l << "/" << w.config.n_layers << ":";
-      for (const auto& kinds : {std::vector{LinearKind::q, LinearKind::k, LinearKind::v}, std::vector{LinearKind::o},
-                                std::vector{LinearKind::gate, LinearKind::up}, std::vector{LinearKind::down}})
-        quantize_group(l, kinds, line);
-      ctx.say(line.str());
-      rt.clear_weight_cache();
-      inputs.advance(rt);
-    }
-    if (ctx.weight_format({-1, LinearKind::classifier}).enabled()) {
-      std::ostringstream line;
-      line << "  gptq: classifier:";
-      w.config.shared_classifier = false;  // untie from the token embedding
-      quantize_group(-1, {LinearKind::classifier}, line);
-      ctx.say(line.str());
-    }
+    quantize_sequentially(ctx, "gptq", quantized_inputs_, [&](LinearId id, const Eigen::MatrixXd& H, std::ostream& line) {
+      const model::TensorQuant quant = ctx.weight_format(id);
+      model::Linear& lin = ctx.weights->linear(id);
+      GptqResult r = gptq_quantize(lin.weight, H, quant.in_stream(model::quant_stream(id, 0)), opt_);
+      lin.weight = std::move(r.weight);
+      ctx.scales[id] = WeightScales{quant, lin.out(), lin.in(), quant.block_for(lin.in()), std::move(r.scale_bytes),
+                                    r.tensor_scale};
+      line << " " << model::kind_name(id.kind) << " loss " << r.loss;
+      if (r.percdamp != opt_.percdamp) line << " (dampening raised to " << r.percdamp << ")";
+    });
   }
 
  private:

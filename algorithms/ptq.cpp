@@ -14,10 +14,14 @@ struct Entry {
   std::unique_ptr<PtqAlgorithm> (*make)(const StepParams&);
 };
 const Entry kRegistry[] = {
+    {"lsaq", 0, make_lsaq},
     {"smoothquant", 0, make_smoothquant},
     {"awq", 0, make_awq},
     {"rtn", 1, make_rtn},
     {"gptq", 1, make_gptq},
+    {"gptvq", 1, make_gptvq},
+    {"llmfp4", 1, make_llm_fp4},
+    {"aweq", 1, make_aweq},
 };
 
 std::string names() {

@@ -50,7 +50,8 @@ class PtqAlgorithm {
   virtual void run(PtqContext& ctx) const = 0;
 };
 
-// Registered names, in the order a pipeline must respect: smoothquant, awq (transforms), rtn | gptq (quantizers).
+// Registered names, in the order a pipeline must respect: lsaq (per-layer formats), smoothquant, awq (transforms),
+// then one quantizer: rtn | gptq | gptvq | llmfp4 | aweq.
 std::vector<std::string> algorithm_names();
 // One step, "name[:key=value..]"; throws std::invalid_argument listing the names, or naming a bad parameter.
 std::unique_ptr<PtqAlgorithm> make_algorithm(std::string_view step);

@@ -9,4 +9,8 @@ std::unique_ptr<PtqAlgorithm> make_rtn(const StepParams& p);
 std::unique_ptr<PtqAlgorithm> make_smoothquant(const StepParams& p);
 std::unique_ptr<PtqAlgorithm> make_awq(const StepParams& p);
 std::unique_ptr<PtqAlgorithm> make_gptq(const StepParams& p);
+std::unique_ptr<PtqAlgorithm> make_gptvq(const StepParams& p);
+std::unique_ptr<PtqAlgorithm> make_lsaq(const StepParams& p);
+std::unique_ptr<PtqAlgorithm> make_llm_fp4(const StepParams& p);
+std::unique_ptr<PtqAlgorithm> make_aweq(const StepParams& p);
 }  // namespace mxlab::algorithms

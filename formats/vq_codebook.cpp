@@ -198,8 +198,7 @@ std::vector<float> VqCodebook::decode(std::span<const std::uint32_t> indices) co
 
 double VqCodebook::bits_per_weight(std::size_t weights_per_codebook) const {
   if (weights_per_codebook == 0) fail("VQ bits_per_weight: weights_per_codebook must be positive");
-  const double overhead = static_cast<double>(size()) * dim_ * entry_bits() + scale_bits();
-  return bits_ + overhead / static_cast<double>(weights_per_codebook);
+  return bits_ + static_cast<double>(storage_bits()) / static_cast<double>(weights_per_codebook);
 }
 
 std::vector<std::uint8_t> VqCodebook::serialize() const {

@@ -46,7 +46,12 @@ class VqCodebook {
   // Lookup: dim floats per index; throws on an index >= K.
   std::vector<float> decode(std::span<const std::uint32_t> indices) const;
 
-  // bits + (K * dim * entry_bits + scale_bits) / weights_per_codebook (the codebook amortized over the
+  // Bits of the stored codebook: K * dim * entry_bits + scale_bits.
+  std::uint64_t storage_bits() const {
+    return static_cast<std::uint64_t>(size()) * static_cast<std::uint64_t>(dim_ * entry_bits()) +
+           static_cast<std::uint64_t>(scale_bits());
+  }
+  // bits + storage_bits() / weights_per_codebook (the codebook amortized over the
   // weights that share it). Throws on 0.
   double bits_per_weight(std::size_t weights_per_codebook) const;
 
