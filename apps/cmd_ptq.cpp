@@ -1,18 +1,17 @@
-// `mxlab ptq` (one pipeline, evaluated against FP32) and `mxlab ptq-table` (formats x pipelines, W-only and
-// with 8-bit activations, as a Markdown table): thin callers of the algorithms/ PTQ library (ptq_run.hpp).
+// `mxlab ptq` (one pipeline, evaluated against FP32: a thin caller of the algorithms/ PTQ library, ptq_run.hpp) and
+// `mxlab ptq-table` (the seed study: its sweep spec through the experiments/ runner and report).
 #include <unistd.h>
 
-#include <cmath>
 #include <fstream>
-#include <iomanip>
 #include <iostream>
-#include <sstream>
 
+#include "algorithms/lsaq.hpp"
 #include "algorithms/ptq_run.hpp"
-#include "formats/atomic_file.hpp"
 #include "apps/commands.hpp"
 #include "apps/model_args.hpp"
 #include "apps/tensor_io.hpp"
+#include "experiments/report.hpp"
+#include "experiments/runner.hpp"
 #include "model/hf_format.hpp"
 
 namespace mxlab::cli {
@@ -25,7 +24,7 @@ using namespace mxlab::algorithms;
 struct PtqArgs {
   ModelArgs paths;
   GemmArgs gemm;
-  std::string algo = "rtn", weights, acts = "none", round = "even", calib, out, dequantized;
+  std::string algo = "rtn", weights, acts = "none", round = "even", calib, out, dequantized, budget;
   std::string block = "0", act_block = "0";
   int calib_samples = 128, calib_len = 0;  // 0 = the model's seq_len, the evaluation context
   std::size_t eval_tokens = 32768;
@@ -48,14 +47,9 @@ PtqSession prepare(const PtqArgs& a) {
 
 // The scheme of one run: weight format `weights` (and --block), activation format `acts` (and --act-block).
 QuantScheme scheme(const PtqArgs& a, const std::string& weights, const std::string& acts) {
-  QuantScheme s;
-  s.linear.weight = TensorQuant::parse(weights, parse_block(a.block));
-  s.linear.input = TensorQuant::parse(acts, parse_block(a.act_block));
-  s.linear.weight.cfg.round = s.linear.input.cfg.round = parse_round(a.round);
-  s.linear.weight.cfg.seed = s.linear.input.cfg.seed = a.round_seed;
-  s.quantize_classifier = a.classifier;
-  apply_gemm(a.gemm, s);
-  return s;
+  return linear_scheme({.weights = weights, .acts = acts, .block = a.block, .act_block = a.act_block, .round = a.round,
+                        .round_seed = a.round_seed, .quantize_classifier = a.classifier, .gemm = a.gemm.gemm,
+                        .acc = a.gemm.acc, .tensor_scale = a.gemm.tensor_scale});
 }
 
 // The nearest existing ancestor of `path` must be a directory we can create files in (probed with a file,
@@ -101,6 +95,8 @@ void add_ptq(CLI::App& app) {
                   "Pipeline: steps joined by '+', parameters after ':', e.g. smoothquant:alpha=0.6+awq+gptq:act_order=on")
       ->capture_default_str();
   cmd->add_option("--weights", a->weights, "Weight format (see `mxlab formats`)")->required();
+  cmd->add_option("--budget", a->budget,
+                  "LSAQ weight budget: <x>bpw (mean bits per weight) or <n>B (bytes), e.g. --algo lsaq+gptq --budget 4.5bpw");
   cmd->add_option("--block", a->block, "Weight block/group size (0 = the format's default, row = per output channel)");
   cmd->add_option("--out", a->out,
                   "Write the quantized model (X.safetensors with config.json beside it, or an HF directory): packed codes, "
@@ -110,7 +106,10 @@ void add_ptq(CLI::App& app) {
   cmd->add_flag("--json", a->json, "Print JSON");
   cmd->callback([a] {
     const QuantScheme s = scheme(*a, a->weights, a->acts);
-    parse_pipeline(a->algo);  // reject a bad pipeline or destination before the expensive work
+    if (!a->budget.empty()) a->algo = with_budget(a->algo, a->budget);  // lsaq's budget
+    for (const auto& step : parse_pipeline(a->algo))  // reject a bad pipeline or destination before the expensive work
+      if (step->name() == "gptvq" && !a->out.empty() && a->dequantized.empty())
+        throw std::invalid_argument("gptvq: VQ codes and codebooks have no packed export yet; use --out with --dequantized f32");
     if (!a->out.empty()) check_writable(a->out);
     if (!a->dequantized.empty() && a->out.empty()) throw std::invalid_argument("--dequantized needs --out");
     const PtqRunResult r = run_ptq(prepare(*a), a->algo, s, log_stderr);
@@ -128,71 +127,32 @@ void add_ptq(CLI::App& app) {
   });
 }
 
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  for (std::string item; std::getline(ss, item, ',');)
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
-// One Markdown row: weights, acts, pipeline, bits/weight, then PPL/KL/top-1 on TinyStories and PPL/KL on WikiText-2.
-std::string table_row(const std::string& w, const std::string& acts, const std::string& pipeline, double bits,
-                      const EvalResult& ts, const EvalResult& wk, bool reference) {
-  std::ostringstream row;
-  row << std::fixed << std::setprecision(4) << "| " << w << " | " << acts << " | " << pipeline << " | "
-      << std::setprecision(bits == std::floor(bits) ? 0 : 4) << bits << std::setprecision(4) << " | ";
-  if (reference) row << std::exp(ts.ref_nll) << " | 0 | 1 | " << std::exp(wk.ref_nll) << " | 0 |\n";
-  else row << ts.ppl << " | " << ts.kld_mean << " | " << ts.top1_agree << " | " << wk.ppl << " | " << wk.kld_mean << " |\n";
-  return row.str();
-}
-
+// `mxlab ptq-table`: the seed study's table is a sweep spec (experiments/specs/seed_ptq_table.toml) run by the
+// sweep runner (resumable: a rerun keeps every finished row) and shown as the report's table.
 void add_ptq_table(CLI::App& app) {
-  auto a = std::make_shared<PtqArgs>();
-  auto formats = std::make_shared<std::string>("mxint8,mxint4,mxfp8_e4m3,mxfp4_e2m1,int4");
-  auto pipelines = std::make_shared<std::string>("rtn,smoothquant,awq,gptq,smoothquant+gptq,awq+gptq,smoothquant+awq+gptq");
-  auto out = std::make_shared<std::string>();
-  a->acts = "mxint8";
-  auto* cmd = app.add_subcommand("ptq-table", "Formats x pipelines, weight-only and with 8-bit activations, as Markdown");
-  add_options(cmd, *a);
-  cmd->add_option("--formats", *formats, "Comma-separated weight formats")->capture_default_str();
-  cmd->add_option("--pipelines", *pipelines, "Comma-separated pipelines (steps joined by '+', parameters after ':')")
-      ->capture_default_str();
-  cmd->add_option("--out", *out, "Also write the table (Markdown) to this file");
-  cmd->add_flag("--json", a->json, "Print one JSON object per run (as `mxlab ptq --json`) instead of the table");
-  cmd->callback([a, formats, pipelines, out] {
-    // Weight-only rows multiply dequantized weights with float activations: only fakequant GEMMs run them.
-    std::vector<std::string> acts{a->acts};
-    if (parse_gemm_mode(a->gemm.gemm) == GemmMode::fakequant) acts.insert(acts.begin(), "none");
-    for (const auto& p : split(*pipelines)) parse_pipeline(p);
-    for (const auto& f : split(*formats)) scheme(*a, f, a->acts);
-    if (!out->empty()) check_writable(*out);
-    const PtqSession s = prepare(*a);
-    std::ostringstream md;
-    bool fp32_row = false;
-    md << "| weights | acts | pipeline | bits/weight | PPL TinyStories | KL TinyStories | top-1 | PPL WikiText-2 | KL WikiText-2 |\n"
-       << "|---|---|---|---|---|---|---|---|---|\n";
-    if (!a->json) std::cout << md.str() << std::flush;
-    auto emit = [&](const std::string& text) {
-      md << text;
-      if (!a->json) std::cout << text << std::flush;
-    };
-    for (const auto& f : split(*formats))
-      for (const std::string& act : acts)
-        for (const auto& p : split(*pipelines)) {
-          const PtqRunResult r = run_ptq(s, p, scheme(*a, f, act));
-          const EvalResult& ts = r.evals[0].second;
-          const EvalResult& wk = r.evals[1].second;
-          if (!fp32_row) emit(table_row("fp32", "fp32", "-", 32, ts, wk, true));  // KL 0 and top-1 1 by definition
-          fp32_row = true;
-          emit(table_row(f, act == "none" ? "fp32" : act, p, r.bits_per_weight(), ts, wk, false));
-          if (a->json) std::cout << nlohmann::json(r).dump() << "\n" << std::flush;
-          std::cerr << "ptq-table: " << f << " " << act << " " << p << " done in " << std::fixed << std::setprecision(1)
-                    << r.seconds << " s\n";
-        }
-    if (!out->empty()) {
-      AtomicFile::write_file(*out, md.str());
-    }
+  struct Args {
+    std::string spec = experiments::bundled_spec("seed_ptq_table").string(), results = "seed_ptq_table.h5", out, data_dir;
+    int jobs = 1;
+  };
+  auto a = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand("ptq-table", "The seed study's table: `mxlab sweep` of experiments/specs/seed_ptq_table.toml, "
+                                              "then its report table");
+  cmd->add_option("--spec", a->spec, "Sweep spec")->capture_default_str();
+  cmd->add_option("--results", a->results, "Result file (a rerun keeps its finished points)")->capture_default_str();
+  cmd->add_option("--out", a->out, "Report directory (default: <results stem>-report)");
+  cmd->add_option("--jobs", a->jobs, "Points computed at a time (as `mxlab sweep --jobs`)")->capture_default_str();
+  cmd->add_option("--data-dir", a->data_dir, "Data directory for relative paths not found beside the spec");
+  cmd->callback([a] {
+    const fs::path results(a->results);
+    experiments::SweepOptions o;
+    o.out = results;
+    o.jobs = a->jobs;
+    o.log = log_stderr;
+    const experiments::SweepSummary s = experiments::run_sweep(experiments::load_spec(a->spec, data_dir(a->data_dir)), o);
+    experiments::ReportOptions r;
+    r.out_dir = a->out.empty() ? results.parent_path() / (results.stem().string() + "-report") : fs::path(a->out);
+    std::cout << experiments::write_report(results, r).markdown;
+    if (s.failed) throw std::runtime_error(std::to_string(s.failed) + " point(s) failed; their errors are in " + results.string());
   });
 }
 

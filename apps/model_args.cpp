@@ -37,20 +37,6 @@ void add_gemm_options(CLI::App* cmd, GemmArgs& g) {
                 "nvfp4: add the FP32 per-tensor scale amax / 2688 (one per weight matrix, one per activation tensor)");
 }
 
-void apply_gemm(const GemmArgs& g, QuantScheme& scheme) {
-  scheme.gemm = parse_gemm_mode(g.gemm);
-  scheme.acc = AccFormat::parse(g.acc);
-  if (scheme.gemm == GemmMode::exact && !(scheme.linear.weight.enabled() && scheme.linear.input.enabled()))
-    throw std::invalid_argument("--gemm exact needs both a weight format (--weights) and an activation format (--acts)");
-  if (!g.tensor_scale) return;
-  bool any = false;
-  auto set = [&](TensorQuant& q) {
-    if (q.format == Format::nvfp4) q.cfg.tensor_scale = any = true;
-  };
-  set(scheme.linear.weight), set(scheme.linear.input), set(scheme.linear.output);
-  for (auto& [name, l] : scheme.overrides) set(l.weight), set(l.input), set(l.output);
-  for (TensorQuant* q : {&scheme.kv_cache, &scheme.attn_scores, &scheme.attn_values}) set(*q);
-  if (!any) throw std::invalid_argument("--tensor-scale applies to nvfp4 only, and no quantizer here is nvfp4");
-}
+void apply_gemm(const GemmArgs& g, QuantScheme& scheme) { set_gemm(scheme, g.gemm, g.acc, g.tensor_scale); }
 
 }  // namespace mxlab::cli

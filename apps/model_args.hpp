@@ -31,8 +31,7 @@ struct GemmArgs {
   bool tensor_scale = false;
 };
 void add_gemm_options(CLI::App* cmd, GemmArgs& g);
-// Sets scheme.gemm, scheme.acc and the tensor scales; throws std::invalid_argument on a bad name, when exact mode
-// lacks a weight or an activation format, or --tensor-scale finds no nvfp4 quantizer (formats must be set first).
+// Sets scheme.gemm, scheme.acc and the tensor scales (model::set_gemm; formats must be set first).
 void apply_gemm(const GemmArgs& g, model::QuantScheme& scheme);
 
 }  // namespace mxlab::cli

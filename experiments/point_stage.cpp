@@ -4,7 +4,9 @@
 #include <cmath>
 #include <limits>
 
+#include "experiments/accel_stage.hpp"
 #include "experiments/cost_stage.hpp"
+#include "experiments/layer_errors.hpp"
 
 namespace mxlab::experiments {
 
@@ -41,12 +43,14 @@ void PtqEvalStage::run(const StageContext& ctx, PointRecord& rec) const {
     t.numbers["bits"].push_back(static_cast<double>(l.bits));
     t.numbers["bits_per_weight"].push_back(l.bits_per_weight());
   }
+  rec.blocks = block_table(ctx.session, r);
 }
 
 std::vector<std::unique_ptr<PointStage>> make_stages(const SweepSpec& spec) {
   std::vector<std::unique_ptr<PointStage>> stages;
   stages.push_back(std::make_unique<PtqEvalStage>());
   if (spec.hardware.cost) stages.push_back(std::make_unique<CostStage>());
+  if (!spec.hardware.accelerator.empty()) stages.push_back(std::make_unique<AccelStage>());
   return stages;
 }
 

@@ -28,7 +28,8 @@ struct PointRecord {
   std::map<std::string, std::string> attrs;
   // Scalar results by column name: "bits_per_weight", "<text>.ppl", "<text>.kld_mean", later "cost.area_um2", ...
   std::map<std::string, double> metrics;
-  LayerTable layers;
+  LayerTable layers;   // per quantized linear
+  LayerTable blocks;   // per decoder layer (layer_errors.hpp); empty for failed points and older files
 
   bool ok() const { return attrs.count("status") && attrs.at("status") == "ok"; }
   double metric(const std::string& key) const;  // NaN when absent
@@ -57,14 +58,15 @@ class PointStage {
 // PTQ (algorithms::run_ptq with the point's pipeline and scheme) then evaluation on every session text against
 // FP32: metrics bits_per_weight, weight_bits, weight_count, calib_tokens, ptq_seconds and per text <t>.ppl,
 // <t>.ref_ppl, <t>.nll, <t>.kld_mean, <t>.kld_median, <t>.kld_p999, <t>.kld_max, <t>.top1, <t>.tokens; layers
-// with weights, rows, cols, bits, bits_per_weight.
+// with weights, rows, cols, bits, bits_per_weight; blocks (per decoder layer: block_table in layer_errors.hpp).
 class PtqEvalStage : public PointStage {
  public:
   std::string_view name() const override { return "ptq+eval"; }
   void run(const StageContext& ctx, PointRecord& rec) const override;
 };
 
-// The stages the spec asks for, in order: ptq+eval, then cost when [hardware] cost = true (cost_stage.hpp).
+// The stages the spec asks for, in order: ptq+eval, then cost when [hardware] cost = true (cost_stage.hpp), then
+// accel when [hardware] accelerator is set (accel_stage.hpp).
 std::vector<std::unique_ptr<PointStage>> make_stages(const SweepSpec& spec);
 
 }  // namespace mxlab::experiments

@@ -82,10 +82,10 @@ std::vector<const PointRecord*> ok_points(const StoreContents& s) {
   return out;
 }
 
-// KL of the first text versus bits/weight over the ok points.
-std::vector<bool> front_of(const StoreContents& s, const std::string& kl) {
+// KL of the first text versus `x` (bits_per_weight, a cost or accelerator metric) over the ok points.
+std::vector<bool> front_of(const StoreContents& s, const std::string& kl, const std::string& x_metric = "bits_per_weight") {
   std::vector<double> x, y;
-  for (const PointRecord* p : ok_points(s)) x.push_back(p->metric("bits_per_weight")), y.push_back(p->metric(kl));
+  for (const PointRecord* p : ok_points(s)) x.push_back(p->metric(x_metric)), y.push_back(p->metric(kl));
   return pareto_front(x, y);
 }
 
@@ -147,6 +147,19 @@ std::vector<std::string> text_names(const StoreContents& s) {
   if (cfg.contains("session") && cfg["session"].contains("eval_texts"))
     for (const auto& t : cfg["session"]["eval_texts"]) names.push_back(t.value("name", ""));
   return names;
+}
+
+std::vector<CostAxis> cost_axes(const StoreContents& s) {
+  std::vector<CostAxis> axes;
+  auto finite_somewhere = [&](const std::string& m) {
+    for (const PointRecord* p : ok_points(s))
+      if (std::isfinite(p->metric(m))) return true;
+    return false;
+  };
+  for (const CostAxis& a : {CostAxis{"cost.area_um2", "area"}, CostAxis{"cost.pj_per_mac", "energy"},
+                            CostAxis{"accel.cycles", "cycles"}, CostAxis{"accel.uj_per_token", "energy_per_token"}})
+    if (finite_somewhere(a.metric)) axes.push_back(a);
+  return axes;
 }
 
 std::vector<std::string> extra_columns(const StoreContents& s) {
@@ -213,6 +226,18 @@ ReportOutput write_report(const fs::path& results, const ReportOptions& opt) {
       << ok.size() << " points ok, " << s.points.size() - ok.size() << " failed. Pareto: not dominated in ("
       << "bits/weight, KL " << (texts.empty() ? "?" : texts[0]) << "), both lower = better.\n\n"
       << md.markdown();
+  const std::vector<CostAxis> axes = cost_axes(s);
+  std::vector<std::pair<fs::path, std::string>> fronts;  // pareto_<name>.txt and its point names
+  if (!axes.empty()) doc << "\n## Pareto fronts against hardware cost\n\nKL " << (texts.empty() ? "?" : texts[0])
+                         << " versus each cost column (points without it left out), both lower = better:\n\n";
+  for (const CostAxis& a : axes) {
+    const std::vector<bool> f = front_of(s, kl, a.metric);
+    std::string names, listed;
+    for (std::size_t k = 0; k < ok.size(); ++k)
+      if (f[k]) names += ok[k]->name + "\n", listed += (listed.empty() ? "`" : ", `") + ok[k]->name + "`";
+    doc << "- " << a.metric << ": " << (listed.empty() ? "(no point)" : listed) << "\n";
+    fronts.emplace_back(opt.out_dir / ("pareto_" + a.name + ".txt"), names);
+  }
   if (ok.size() != s.points.size()) {
     doc << "\n## Failed points\n\n";
     for (const auto& p : s.points)
@@ -225,12 +250,20 @@ ReportOutput write_report(const fs::path& results, const ReportOptions& opt) {
   const std::vector<std::pair<fs::path, std::string>> outputs{
       {opt.out_dir / "sweep.md", doc.str()}, {opt.out_dir / "sweep.csv", csv.csv()}, {opt.out_dir / "pareto.txt", front_names}};
   for (const auto& [path, text] : outputs) AtomicFile::write_file(path, text), o.files.push_back(path);
+  for (const auto& [path, text] : fronts) AtomicFile::write_file(path, text), o.files.push_back(path);
 
   if (opt.plots == "off") return o;
-  const int rc = run_command({python_interpreter(), plot_script().string(), results.string(), opt.out_dir.string(), "--front",
-                              (opt.out_dir / "pareto.txt").string()});
+  std::vector<std::string> argv{python_interpreter(), plot_script().string(), results.string(), opt.out_dir.string(),
+                                "--front", (opt.out_dir / "pareto.txt").string()};
+  std::vector<std::string> plots{"kl_vs_bits", "ppl_vs_bits"};
+  for (std::size_t i = 0; i < axes.size(); ++i) {
+    argv.insert(argv.end(), {"--axis", axes[i].metric, axes[i].name, fronts[i].first.string()});
+    plots.push_back("kl_vs_" + axes[i].name);
+  }
+  const int rc = run_command(argv);
   if (rc == 0) {
-    for (const char* f : {"kl_vs_bits.png", "kl_vs_bits.svg", "ppl_vs_bits.png", "ppl_vs_bits.svg"}) o.files.push_back(opt.out_dir / f);
+    for (const auto& p : plots)
+      for (const char* ext : {".png", ".svg"}) o.files.push_back(opt.out_dir / (p + ext));
   } else if (opt.plots == "on" || rc != 3) {
     throw std::runtime_error("plots: " + plot_script().string() + " failed (exit " + std::to_string(rc) + ")" +
                              (rc == 3 ? ": python3-matplotlib or python3-h5py missing (scripts/install-deps)" : ""));

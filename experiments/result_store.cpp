@@ -47,6 +47,14 @@ void put_numbers(H5::Group& g, const std::string& name, const std::vector<double
   if (n) ds.write(values.data(), H5::PredType::NATIVE_DOUBLE);
 }
 
+// A LayerTable as a group of equal-length 1-D datasets: "name", then one per column.
+void put_table(H5::Group& parent, const std::string& group, const LayerTable& t) {
+  H5::Group l = parent.createGroup(group);
+  put_strings(l, "name", t.names);
+  for (const auto& [key, col] : t.text) put_strings(l, key, col);
+  for (const auto& [key, col] : t.numbers) put_numbers(l, key, col);
+}
+
 void write_point(H5::Group& points, const PointRecord& rec) {
   H5::Group g = points.createGroup(rec.name);
   put_number(g, "index", H5::PredType::NATIVE_INT64, static_cast<std::int64_t>(rec.index));
@@ -62,10 +70,8 @@ void write_point(H5::Group& points, const PointRecord& rec) {
     H5::DataSet ds = m.createDataSet(key, H5::PredType::NATIVE_DOUBLE, H5::DataSpace(H5S_SCALAR));
     ds.write(&value, H5::PredType::NATIVE_DOUBLE);
   }
-  H5::Group l = g.createGroup("layers");
-  put_strings(l, "name", rec.layers.names);
-  for (const auto& [key, col] : rec.layers.text) put_strings(l, key, col);
-  for (const auto& [key, col] : rec.layers.numbers) put_numbers(l, key, col);
+  put_table(g, "layers", rec.layers);
+  if (!rec.blocks.names.empty()) put_table(g, "blocks", rec.blocks);
 }
 
 std::string read_string_attr(const H5::Attribute& a) {
@@ -89,6 +95,22 @@ std::vector<double> read_numbers(const H5::DataSet& ds) {
   std::vector<double> out(static_cast<std::size_t>(ds.getSpace().getSimpleExtentNpoints()));
   if (!out.empty()) ds.read(out.data(), H5::PredType::NATIVE_DOUBLE);
   return out;
+}
+
+LayerTable read_table(const H5::Group& l) {
+  LayerTable t;
+  for (hsize_t i = 0; i < l.getNumObjs(); ++i) {
+    const std::string key = l.getObjnameByIdx(i);
+    const H5::DataSet ds = l.openDataSet(key);
+    if (ds.getTypeClass() == H5T_STRING) {
+      std::vector<std::string> col = read_strings(ds);
+      if (key == "name") t.names = std::move(col);
+      else t.text[key] = std::move(col);
+    } else {
+      t.numbers[key] = read_numbers(ds);
+    }
+  }
+  return t;
 }
 
 PointRecord read_point(const H5::Group& points, const std::string& name) {
@@ -117,18 +139,8 @@ PointRecord read_point(const H5::Group& points, const std::string& name) {
     m.openDataSet(key).read(&v, H5::PredType::NATIVE_DOUBLE);
     rec.metrics[key] = v;
   }
-  const H5::Group l = g.openGroup("layers");
-  for (hsize_t i = 0; i < l.getNumObjs(); ++i) {
-    const std::string key = l.getObjnameByIdx(i);
-    const H5::DataSet ds = l.openDataSet(key);
-    if (ds.getTypeClass() == H5T_STRING) {
-      std::vector<std::string> col = read_strings(ds);
-      if (key == "name") rec.layers.names = std::move(col);
-      else rec.layers.text[key] = std::move(col);
-    } else {
-      rec.layers.numbers[key] = read_numbers(ds);
-    }
-  }
+  rec.layers = read_table(g.openGroup("layers"));
+  if (g.nameExists("blocks")) rec.blocks = read_table(g.openGroup("blocks"));
   return rec;
 }
 

@@ -8,6 +8,9 @@
 //   /points/<name>/metrics/<metric>   scalar float64 datasets (bits_per_weight, <text>.ppl, <text>.kld_mean, seconds..)
 //   /points/<name>/layers/name        1-D strings (one per quantized linear, forward order)
 //   /points/<name>/layers/<column>    1-D strings (weights) or float64 (rows, cols, bits, bits_per_weight)
+//   /points/<name>/blocks/name        1-D strings, one per decoder layer ("layers.<l>"; absent for failed points)
+//   /points/<name>/blocks/<column>    float64: residual_rel_error, bits, weights, bits_per_weight, importance (when
+//                                     the pipeline produced it); see experiments/layer_errors.hpp
 // A point file (RESULTS.h5.d/<name>.h5) has the same layout with one point and no sweep attributes.
 #pragma once
 #include <filesystem>

@@ -5,11 +5,16 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <mutex>
 #include <optional>
+#include <thread>
 
+#include "algorithms/parallel.hpp"
 #include "experiments/point_stage.hpp"
 #include "experiments/provenance.hpp"
 #include "experiments/result_store.hpp"
@@ -109,6 +114,7 @@ class SweepRun {
   }
 
   void say(const std::string& line) const {
+    std::lock_guard<std::mutex> g(log_mutex_);
     if (opt_.log) opt_.log(line);
   }
   fs::path file(std::size_t i) const { return dir_ / (spec_.points[i].name() + ".h5"); }
@@ -162,60 +168,108 @@ class SweepRun {
     for (std::size_t i : points) done_[i] = true;
   }
 
-  // Computes `mine` in order, each point stored before the next; `merge_each`: rebuild RESULTS.h5 after each.
+  struct Progress {
+    std::size_t total;
+    Clock::time_point start;
+    std::size_t finished = 0;
+  };
+
+  algorithms::PtqLog inner_log(const std::string& prefix) const {
+    if (!opt_.log) return {};
+    return [this, prefix](const std::string& l) { say("  " + prefix + l); };
+  }
+
+  // One point through the stages (hardware stages one point at a time when points run in parallel).
+  PointRecord compute_point(std::size_t i, const algorithms::PtqSession& ptq,
+                            const std::vector<std::shared_ptr<const PointStage>>& stages, const std::string& where,
+                            bool parallel) {
+    PointRecord rec;
+    const auto kept = restage_.find(i);  // only [hardware] changed: the stored PTQ results, hardware columns dropped
+    const bool hardware_only = kept != restage_.end();
+    if (hardware_only) {
+      rec = kept->second;
+      std::erase_if(rec.metrics, [](const auto& m) { return hardware_key(m.first); });
+      std::erase_if(rec.attrs, [](const auto& a) { return hardware_key(a.first); });
+      rec.attrs["ptq_end_time"] = rec.attrs["end_time"];
+    }
+    rec.name = spec_.points[i].name();
+    rec.index = i;
+    rec.config = config(i);
+    for (const auto& [k, v] : std::map<std::string, std::string>{
+             {"start_time", utc_now()}, {"host", host_}, {"git_commit", commit_}, {"spec_sha256", spec_sha_}})
+      rec.attrs[k] = v;
+    say(tag(i) + (hardware_only ? ": computing the hardware stages" : ": computing") + where);
+    const algorithms::PtqLog log = inner_log(parallel ? "[" + rec.name + "] " : "");
+    const auto p0 = Clock::now();
+    try {
+      for (const auto& stage : stages) {
+        if (hardware_only && !stage->hardware_only()) continue;
+        std::unique_lock<std::mutex> one_at_a_time(hardware_mutex_, std::defer_lock);
+        if (parallel && stage->hardware_only()) one_at_a_time.lock();
+        stage->run({spec_, ptq, spec_.points[i], log}, rec);
+      }
+      rec.attrs["status"] = "ok";
+    } catch (const std::exception& e) {
+      rec.attrs["status"] = "failed";
+      rec.attrs["error"] = e.what();
+    }
+    rec.metrics["seconds"] = std::chrono::duration<double>(Clock::now() - p0).count();
+    rec.attrs["end_time"] = utc_now();
+    return rec;
+  }
+
+  // Stores a computed point (and merges), counts it and prints its line with the sweep's ETA: the wall time per
+  // finished point so far (points running in parallel included) times the points left.
+  void finish(const PointRecord& rec, const std::string& where, bool merge_each, Progress& progress) {
+    std::lock_guard<std::mutex> g(store_mutex_);
+    write_point_file(file(rec.index), rec);
+    done_[rec.index] = true;
+    ++sum.computed;
+    if (!rec.ok()) ++sum.failed;
+    if (merge_each) merge();
+    const std::size_t left = progress.total - ++progress.finished;
+    const double wall = std::chrono::duration<double>(Clock::now() - progress.start).count();
+    const std::string first_kl = spec_.session.eval_texts.empty() ? "" : spec_.session.eval_texts[0].first + ".kld_mean";
+    say(tag(rec.index) +
+        (rec.ok() ? ": ok in " + fmt("%.1f", rec.metric("seconds")) + " s, bits/weight " +
+                        fmt("%.4g", rec.metric("bits_per_weight")) +
+                        (first_kl.empty() ? "" : ", " + first_kl + " " + fmt("%.4g", rec.metric(first_kl)))
+                  : ": FAILED in " + fmt("%.1f", rec.metric("seconds")) + " s: " + rec.attrs.at("error")) +
+        "; " + std::to_string(left) + " left" + where + ", ETA " +
+        fmt("%.0f", wall / static_cast<double>(progress.finished) * static_cast<double>(left)) + " s");
+  }
+
+  // Computes `mine` (opt.jobs points at a time), each point stored as soon as it is done; `merge_each`: rebuild
+  // RESULTS.h5 after each.
   void compute(const std::vector<std::size_t>& mine, const std::string& where, bool merge_each) {
-    const algorithms::PtqLog inner =
-        opt_.log ? algorithms::PtqLog([this](const std::string& l) { opt_.log("  " + l); }) : algorithms::PtqLog();
-    const algorithms::PtqSession ptq = algorithms::prepare_session(spec_.session, inner);
+    const int jobs = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(opt_.jobs), mine.size()));
+    const algorithms::PtqSession ptq = algorithms::prepare_session(spec_.session, inner_log(""));
     std::vector<std::shared_ptr<const PointStage>> stages = opt_.stages;
     if (stages.empty())
       for (auto& s : make_stages(spec_)) stages.push_back(std::move(s));
-    const std::string first_kl = ptq.texts.empty() ? "" : ptq.texts[0].name + ".kld_mean";
-    double computing = 0;
-    for (std::size_t k = 0; k < mine.size(); ++k) {
-      const std::size_t i = mine[k];
-      PointRecord rec;
-      const auto kept = restage_.find(i);  // only [hardware] changed: the stored PTQ results, hardware columns dropped
-      if (kept != restage_.end()) {
-        rec = std::move(kept->second);
-        std::erase_if(rec.metrics, [](const auto& m) { return hardware_key(m.first); });
-        std::erase_if(rec.attrs, [](const auto& a) { return hardware_key(a.first); });
-        rec.attrs["ptq_end_time"] = rec.attrs["end_time"];
-      }
-      const bool hardware_only = kept != restage_.end();
-      rec.name = spec_.points[i].name();
-      rec.index = i;
-      rec.config = config(i);
-      for (const auto& [k, v] : std::map<std::string, std::string>{
-               {"start_time", utc_now()}, {"host", host_}, {"git_commit", commit_}, {"spec_sha256", spec_sha_}})
-        rec.attrs[k] = v;
-      say(tag(i) + (hardware_only ? ": computing the hardware stages" : ": computing") + where);
-      const auto p0 = Clock::now();
-      try {
-        for (const auto& stage : stages)
-          if (!hardware_only || stage->hardware_only()) stage->run({spec_, ptq, spec_.points[i], inner}, rec);
-        rec.attrs["status"] = "ok";
-      } catch (const std::exception& e) {
-        rec.attrs["status"] = "failed";
-        rec.attrs["error"] = e.what();
-        ++sum.failed;
-      }
-      const double secs = std::chrono::duration<double>(Clock::now() - p0).count();
-      rec.metrics["seconds"] = secs;
-      rec.attrs["end_time"] = utc_now();
-      write_point_file(file(i), rec);
-      done_[i] = true;
-      ++sum.computed;
-      if (merge_each) merge();
-      computing += secs;
-      const std::size_t left = mine.size() - k - 1;
-      say(tag(i) +
-          (rec.ok() ? ": ok in " + fmt("%.1f", secs) + " s, bits/weight " + fmt("%.4g", rec.metric("bits_per_weight")) +
-                          (first_kl.empty() ? "" : ", " + first_kl + " " + fmt("%.4g", rec.metric(first_kl)))
-                    : ": FAILED in " + fmt("%.1f", secs) + " s: " + rec.attrs["error"]) +
-          "; " + std::to_string(left) + " left" + where + ", ETA " +
-          fmt("%.0f", computing / static_cast<double>(k + 1) * static_cast<double>(left)) + " s");
+    Progress progress{mine.size(), Clock::now()};
+    if (jobs <= 1) {
+      for (std::size_t i : mine) finish(compute_point(i, ptq, stages, where, false), where, merge_each, progress);
+      return;
     }
+    // jobs threads take the points in order; each point runs serially inside (one OpenMP thread).
+    std::atomic<std::size_t> next{0};
+    std::exception_ptr error;  // an error outside a point (e.g. the store): stops every worker, rethrown here
+    auto worker = [&] {
+      algorithms::serial_inside();
+      try {
+        for (std::size_t k; !failed_.load() && (k = next++) < mine.size();)
+          finish(compute_point(mine[k], ptq, stages, where, true), where, merge_each, progress);
+      } catch (...) {
+        std::lock_guard<std::mutex> g(store_mutex_);
+        if (!error) error = std::current_exception();
+        failed_ = true;
+      }
+    };
+    std::vector<std::thread> threads;
+    for (int t = 0; t < jobs; ++t) threads.emplace_back(worker);
+    for (auto& t : threads) t.join();
+    if (error) std::rethrow_exception(error);
   }
 
   SweepSummary sum;
@@ -227,6 +281,9 @@ class SweepRun {
   std::size_t n_;
   std::vector<bool> done_;
   std::map<std::size_t, PointRecord> restage_;  // stored ok points whose config differs only in [hardware]
+  mutable std::mutex log_mutex_;                // one line at a time
+  std::mutex store_mutex_, hardware_mutex_;     // point files, merges, counts; hardware stages (jobs > 1)
+  std::atomic<bool> failed_{false};
   std::string spec_sha_, commit_, host_;
   nlohmann::json session_, hardware_;
   std::map<std::string, std::string> root_attrs_;
@@ -238,6 +295,7 @@ fs::path point_dir(const fs::path& out) { return fs::path(out.string() + ".d"); 
 
 SweepSummary run_sweep(const SweepSpec& spec, const SweepOptions& opt) {
   const auto t0 = Clock::now();
+  if (opt.jobs < 1) throw std::invalid_argument("--jobs must be at least 1 (got " + std::to_string(opt.jobs) + ")");
   const fs::path out = opt.out, dir = point_dir(out);
   if (!out.parent_path().empty() && !fs::is_directory(out.parent_path()))
     throw std::runtime_error(out.string() + ": the directory " + out.parent_path().string() + " does not exist");

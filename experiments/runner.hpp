@@ -30,6 +30,10 @@ struct SweepOptions {
   algorithms::PtqLog log;      // progress lines (may be empty)
   std::vector<std::shared_ptr<const PointStage>> stages;  // empty = make_stages(spec)
   const Shard* shard = nullptr;  // MPI ranks (nullptr: one process computes every point)
+  // Points computed at a time in this process (each on its own thread, serial inside: one OpenMP thread, the
+  // same numbers as jobs = 1), sharing the session (model, calibration, FP32 reference) read-only. Hardware
+  // stages (cost, accelerator: shared on-disk caches) run one point at a time. With MPI: jobs per rank.
+  int jobs = 1;
 };
 
 struct SweepSummary {
@@ -40,7 +44,7 @@ struct SweepSummary {
 // The directory of the point files of `out`: "<out>.d".
 std::filesystem::path point_dir(const std::filesystem::path& out);
 
-// Runs (or resumes) the sweep; with a shard of K ranks, each rank computes every K-th point left, writes its own
+// Runs (or resumes) the sweep (throws std::invalid_argument when jobs < 1); with a shard of K ranks, each rank computes every K-th point left, writes its own
 // point files, and rank 0 (which holds the lock) merges after its points and once more when all ranks are done;
 // the summary's counts are over all ranks. Throws std::runtime_error when the output cannot be written or another sweep holds
 // its lock; a point that throws is recorded as failed with its error and the sweep goes on.

@@ -1,7 +1,5 @@
-// A sweep point's name, quantization scheme and record; the [hardware] table's record.
+// A sweep point's name, quantization scheme and record; the [hardware] table's record; the bundled specs.
 #include "experiments/sweep_spec.hpp"
-
-#include "formats/rounding.hpp"
 
 namespace mxlab::experiments {
 
@@ -19,25 +17,10 @@ std::string SweepPoint::name() const {
   return n;
 }
 
-// The same scheme `mxlab ptq` builds from its options (apps/cmd_ptq.cpp scheme() and apply_gemm()).
 model::QuantScheme SweepPoint::scheme() const {
-  using namespace mxlab::model;
-  QuantScheme s;
-  s.linear.weight = TensorQuant::parse(weights, parse_block(block));
-  s.linear.input = TensorQuant::parse(acts, parse_block(act_block));
-  s.linear.weight.cfg.round = s.linear.input.cfg.round = parse_round(round);
-  s.quantize_classifier = quantize_classifier;
-  s.gemm = parse_gemm_mode(gemm);
-  s.acc = AccFormat::parse(acc);
-  if (s.gemm == GemmMode::exact && !(s.linear.weight.enabled() && s.linear.input.enabled()))
-    throw std::invalid_argument("gemm = \"exact\" needs both a weight format and an activation format (acts)");
-  if (tensor_scale) {
-    bool any = false;
-    for (TensorQuant* q : {&s.linear.weight, &s.linear.input})
-      if (q->format == Format::nvfp4) q->cfg.tensor_scale = any = true;
-    if (!any) throw std::invalid_argument("tensor_scale applies to nvfp4 only, and neither weights nor acts is nvfp4");
-  }
-  return s;
+  return model::linear_scheme({.weights = weights, .acts = acts, .block = block, .act_block = act_block, .round = round,
+                               .quantize_classifier = quantize_classifier, .gemm = gemm, .acc = acc,
+                               .tensor_scale = tensor_scale});
 }
 
 nlohmann::json SweepPoint::to_json() const {
@@ -46,12 +29,23 @@ nlohmann::json SweepPoint::to_json() const {
           {"tensor_scale", tensor_scale}, {"quantize_classifier", quantize_classifier}};
 }
 
+#ifndef MXLAB_SOURCE_DIR
+#define MXLAB_SOURCE_DIR "."
+#endif
+
+std::filesystem::path bundled_spec(const std::string& stem) {
+  return std::filesystem::path(MXLAB_SOURCE_DIR) / "experiments/specs" / (stem + ".toml");
+}
+
 nlohmann::json HardwareSpec::to_json() const {
   if (!present) return nullptr;
   nlohmann::json j = {{"liberty", liberty.string()}, {"corner", corner},       {"clock_mhz", clock_mhz}, {"array_rows", array_rows},
           {"array_cols", array_cols},    {"sram_kib", sram_kib},   {"dram_gbps", dram_gbps}};
   if (cost)  // only when enabled: specs without the cost stage keep the identity their stored points have
     j["cost"] = {{"units", units}, {"vectors", vectors}, {"random_operands", random_operands}};
+  if (!accelerator.empty())
+    j["accelerator"] = {{"arch", accelerator.string()}, {"shape", accel_shape}, {"phase", accel_phase},
+                        {"seq", accel_seq}, {"batch", accel_batch}};
   return j;
 }
 

@@ -11,6 +11,7 @@
 #include "algorithms/ptq.hpp"
 #include "formats/rounding.hpp"
 #include "rtl/models/units.hpp"
+#include "sim/simulate.hpp"
 
 namespace mxlab::experiments {
 namespace {
@@ -213,7 +214,9 @@ class Parser {
     if (!t) return;
     h.present = true;
     only(*t, "hardware.", {"liberty", "corner", "clock_mhz", "array_rows", "array_cols", "sram_kib", "dram_gbps", "cost",
-                           "units", "vectors", "random_operands"});
+                           "units", "vectors", "random_operands", "accelerator", "accel_shape", "accel_phase",
+                           "accel_seq", "accel_batch"});
+    accelerator(*t, h);
     if (const toml::node* n = t->get("liberty")) h.liberty = path(*n, "hardware.liberty");
     if (const toml::node* n = t->get("corner")) h.corner = str(*n, "hardware.corner");
     if (const toml::node* n = t->get("clock_mhz")) h.clock_mhz = number(*n, "hardware.clock_mhz");
@@ -239,6 +242,35 @@ class Parser {
     for (const char* key : {"units", "vectors", "random_operands"})
       if (!h.cost && t->get(key))
         fail(t->get(key)->source(), std::string("hardware.") + key, "applies to the cost stage: add cost = true");
+  }
+
+  void accelerator(const toml::table& t, HardwareSpec& h) const {
+    if (const toml::node* n = t.get("accelerator")) {
+      const std::string v = str(*n, "hardware.accelerator");
+      h.accelerator = v.find('/') == std::string::npos && v.find('.') == std::string::npos ? sim::shipped_arch(v)
+                                                                                           : path(*n, "hardware.accelerator");
+      try {
+        sim::load_arch(h.accelerator);
+      } catch (const std::exception& e) {
+        fail(n->source(), "hardware.accelerator", e.what());
+      }
+    }
+    if (const toml::node* n = t.get("accel_shape")) try {
+        h.accel_shape = str(*n, "hardware.accel_shape");
+        sim::named_shape(h.accel_shape);
+      } catch (const std::invalid_argument& e) {
+        fail(n->source(), "hardware.accel_shape", e.what());
+      }
+    if (const toml::node* n = t.get("accel_phase")) try {
+        h.accel_phase = sim::phase_name(sim::parse_phase(str(*n, "hardware.accel_phase")));
+      } catch (const std::invalid_argument& e) {
+        fail(n->source(), "hardware.accel_phase", e.what());
+      }
+    if (const toml::node* n = t.get("accel_seq")) h.accel_seq = integer(*n, "hardware.accel_seq", 1);
+    if (const toml::node* n = t.get("accel_batch")) h.accel_batch = integer(*n, "hardware.accel_batch", 1);
+    for (const char* key : {"accel_shape", "accel_phase", "accel_seq", "accel_batch"})
+      if (h.accelerator.empty() && t.get(key))
+        fail(t.get(key)->source(), std::string("hardware.") + key, "applies to the accelerator stage: add accelerator = \"array32\"");
   }
 
   SweepSpec parse() const {

@@ -56,6 +56,11 @@ struct HardwareSpec {
   int array_rows = 0, array_cols = 0;
   std::int64_t sram_kib = 0;
   double dram_gbps = 0;
+  // The accelerator stage (experiments/accel_stage.hpp): an architecture TOML (a shipped name: sim/arch/), and the
+  // layer it runs (accel_shape empty: the sweep model's shape).
+  std::filesystem::path accelerator;
+  std::string accel_shape, accel_phase = "decode";
+  std::int64_t accel_seq = 2048, accel_batch = 1;
   nlohmann::json to_json() const;
 };
 
@@ -73,5 +78,8 @@ struct SweepSpec {
 // scheme and pipeline are checked. Throws SpecError (file:line:col: key: message) on any error, including a
 // TOML syntax error, an unknown key, a wrong type, a missing file, a bad format/pipeline or two equal points.
 SweepSpec load_spec(const std::filesystem::path& file, const std::filesystem::path& data_dir);
+
+// A spec of the source tree: <source>/experiments/specs/<stem>.toml (e.g. "seed_ptq_table").
+std::filesystem::path bundled_spec(const std::string& stem);
 
 }  // namespace mxlab::experiments

@@ -4,9 +4,8 @@
 
 #include <omp.h>
 
-#include <random>
-
 #include "algorithms/layer_io.hpp"
+#include "tiny_model.hpp"
 
 namespace mxlab::algorithms {
 namespace {
@@ -22,13 +21,9 @@ Matrix full_forward_inputs(model::Runtime& rt, std::span<const int> calib, int c
 }
 
 TEST(LayerInputs, EqualFullForwardBitForBitAsLayersChange) {
-  model::ModelConfig c;
-  c.dim = 32, c.hidden_dim = 44, c.n_layers = 3, c.n_heads = 4, c.n_kv_heads = 2, c.vocab_size = 64, c.seq_len = 32;
-  c.head_size = 8;
-  auto w = std::make_shared<model::ModelWeights>(model::ModelWeights::random(c, 5));
-  std::mt19937 rng(9);
-  std::vector<int> calib(3 * 32);
-  for (int& t : calib) t = static_cast<int>(rng() % 64);
+  auto w = std::make_shared<model::ModelWeights>(*test::tiny_model(44, 5));  // its own copy: layers change below
+  const model::ModelConfig& c = w->config;
+  const std::vector<int> calib = test::random_tokens(3 * 32, 9);
   model::QuantScheme s;  // activation hooks on, as GPTQ calibrates
   s.linear.input = model::TensorQuant::parse("mxint8");
   model::Runtime rt(w, s), ref(w, s);
@@ -78,13 +73,9 @@ struct SequentialInputs {
 // every window draws the streams the sequential loop gave it, so every capture and every advanced state is
 // the same bit for bit, at any thread count.
 TEST(LayerInputs, ParallelWindowsEqualSequentialWithStochasticRounding) {
-  model::ModelConfig c;
-  c.dim = 32, c.hidden_dim = 44, c.n_layers = 2, c.n_heads = 4, c.n_kv_heads = 2, c.vocab_size = 64, c.seq_len = 32;
-  c.head_size = 8;
-  auto w = std::make_shared<model::ModelWeights>(model::ModelWeights::random(c, 7));
-  std::mt19937 rng(3);
-  std::vector<int> calib(11 * 32);
-  for (int& t : calib) t = static_cast<int>(rng() % 64);
+  const auto w = test::tiny_model(44, 7);
+  const model::ModelConfig& c = w->config;
+  const std::vector<int> calib = test::random_tokens(11 * 32, 3);
   model::QuantScheme s;
   s.linear.input = model::TensorQuant::parse("mxint4");
   s.linear.input.cfg.round = Round::stochastic;

@@ -161,8 +161,7 @@ TEST_F(Cli, PtqBadInputIsOneLine) {
       {"ptq --algo rtn --weights mxint4 --gemm exact" + base, "--gemm exact needs both a weight format"},
       {"ptq --algo rtn --weights mxint4 --acts mxint8 --gemm fast" + base, "unknown GEMM mode 'fast'"},
       {"ptq --algo rtn --weights mxint4 --acts mxint8 --gemm exact --acc fp8" + base, "unknown accumulator format 'fp8'"},
-      {"ptq-table --formats mxint4 --pipelines rtn --acts none --gemm exact" + base, "--gemm exact needs both"},
-      {"ptq-table --formats mxint4 --pipelines rtn,awq:grid=0" + base, "awq: grid=0 is not an integer"},
+      {"ptq --algo awq:grid=0 --weights mxint4" + base, "awq: grid=0 is not an integer"},
       {"ptq --algo rtn --weights mxint4 --block per-row" + base, "bad block size 'per-row'"},
   };
   for (const auto& [args, message] : cases) {
@@ -220,28 +219,7 @@ TEST_F(Cli, PtqTextShowsBitsPerWeightAndGemm) {
     EXPECT_NE(text.find(key), std::string::npos) << key << " in " << text;
 }
 
-TEST_F(Cli, PtqTableRunsThroughTheLibrary) {
-  // Weight-only and MXINT8 rows (fakequant), one JSON record per run, the Markdown table with bits/weight.
-  const auto json = dir / "table.jsonl", md = dir / "table.md";
-  const std::string base = std::string(MXLAB_CLI) + " ptq-table --data-dir " + MXLAB_DATA_DIR +
-                           " --formats mxint4 --calib-samples 1 --calib-len 64 --eval-tokens 512 --json";
-  ASSERT_EQ(std::system((base + " --pipelines rtn,gptq:static_groups=on --out " + md.string() + " > " + json.string() +
-                         " 2>/dev/null").c_str()), 0);
-  const std::string lines = read_file(json), table = read_file(md);
-  EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 4) << lines;
-  EXPECT_NE(lines.find("\"algo\":\"gptq:static_groups=on\""), std::string::npos) << lines;
-  EXPECT_NE(lines.find("\"acts\":\"mxint8/32\""), std::string::npos) << lines;
-  EXPECT_NE(table.find("| weights | acts | pipeline | bits/weight |"), std::string::npos) << table;
-  EXPECT_NE(table.find("| fp32 | fp32 | - | 32 |"), std::string::npos) << table;
-  EXPECT_NE(table.find("| mxint4 | fp32 | rtn | 4.2"), std::string::npos) << table;
-  EXPECT_NE(table.find("| mxint4 | mxint8 | gptq:static_groups=on | 4.2"), std::string::npos) << table;
-  // --gemm exact runs only the rows with an activation format.
-  ASSERT_EQ(std::system((base + " --pipelines rtn --gemm exact --acc bf16 > " + json.string() + " 2>/dev/null").c_str()), 0);
-  const std::string exact = read_file(json);
-  EXPECT_EQ(std::count(exact.begin(), exact.end(), '\n'), 1) << exact;
-  EXPECT_NE(exact.find("\"gemm\":\"exact\""), std::string::npos) << exact;
-  EXPECT_NE(exact.find("\"acc\":\"bf16\""), std::string::npos) << exact;
-}
+// `ptq-table` is the seed sweep spec through the runner: tests/experiments (PtqTable.RunsItsSpecThroughTheRunner).
 
 // Calibrating on an evaluation text is refused with one line and exit 1 (by content, also under another name),
 // unless --allow-overlap.

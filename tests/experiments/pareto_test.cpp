@@ -1,12 +1,17 @@
-// The Pareto front (both coordinates minimized) on hand-checked point sets.
+// The Pareto front (both coordinates minimized) on hand-checked point sets, also per hardware-cost axis in a report.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <tuple>
 
 #include "experiments/report.hpp"
+#include "test_util.hpp"
 
 namespace mxlab::experiments {
 namespace {
+
+namespace fs = std::filesystem;
 
 TEST(Pareto, KnownFront) {
   // (bits, KL): A(4.25, 0.30) B(4.5, 0.20) C(5, 0.25) dominated by B; D(8.25, 0.01); E(4.25, 0.35) dominated by A;
@@ -40,6 +45,52 @@ TEST(Pareto, MatchesBruteForceOnRandomGrids) {
         better_exists |= (x[j] < x[i] && y[j] <= y[i]) || (x[j] <= x[i] && y[j] < y[i]);
       EXPECT_EQ(f[i], !better_exists) << "trial " << trial << " point " << i;
     }
+  }
+}
+
+// A store of hand-made points with cost columns: the report draws one front per cost axis (KL versus area, versus
+// energy/MAC, versus an accelerator's energy per token), leaving out points without the column.
+TEST(Pareto, ReportHasAFrontPerCostAxis) {
+  test::ScratchDir d;
+  const double nan = std::nan("");
+  // name, bits, KL, area, pJ/MAC, accel energy/token
+  const std::vector<std::tuple<std::string, double, double, double, double, double>> pts{
+      {"a", 4.25, 0.30, 1000, 2.0, 5.0}, {"b", 8.25, 0.01, 3000, 6.0, 9.0}, {"c", 4.5, 0.20, 900, 4.0, 4.0},
+      {"d", 6.25, 0.05, 2500, 1.5, nan}, {"e", 5.0, 0.40, nan, nan, nan}};
+  std::vector<fs::path> files;
+  for (std::size_t i = 0; i < pts.size(); ++i) {
+    const auto& [name, bits, kl, area, pj, ept] = pts[i];
+    PointRecord r;
+    r.name = name;
+    r.index = i;
+    r.config = {{"point", {{"weights", "mxint4"}, {"acts", "none"}, {"pipeline", name}}},
+                {"session", {{"eval_texts", {{{"name", "t"}}}}}}};
+    r.attrs = {{"status", "ok"}};
+    r.metrics = {{"bits_per_weight", bits}, {"t.kld_mean", kl}, {"t.ppl", 4 + kl}, {"cost.area_um2", area},
+                 {"cost.pj_per_mac", pj}, {"accel.uj_per_token", ept}, {"accel.utilization", 1}};
+    files.push_back(d / (name + ".h5"));
+    write_point_file(files.back(), r);
+  }
+  merge_point_files(d / "r.h5", {{"format", kStoreFormat}}, files);
+  const StoreContents s = read_store(d / "r.h5");
+  const std::vector<CostAxis> axes = cost_axes(s);
+  ASSERT_EQ(axes.size(), 3u);
+  EXPECT_EQ(axes[0].metric, "cost.area_um2");
+  EXPECT_EQ(axes[1].name, "energy");
+  EXPECT_EQ(axes[2].name, "energy_per_token");  // no accel.cycles column here
+  const bool plots = std::system((python_interpreter() + " -c 'import h5py, matplotlib' 2>/dev/null").c_str()) == 0;
+  write_report(d / "r.h5", {d / "rep", plots ? "on" : "off"});
+  // (area, KL): c(900, .20) and b(3000, .01) and d(2500, .05); a(1000, .30) is dominated by c; e has no area.
+  EXPECT_EQ(test::read_text(d / "rep/pareto_area.txt"), "b\nc\nd\n");
+  // (pJ/MAC, KL): d(1.5, .05) dominates a, b? b has KL .01 < .05: b stays; c(4, .2) dominated by d.
+  EXPECT_EQ(test::read_text(d / "rep/pareto_energy.txt"), "b\nd\n");
+  // (energy/token, KL): c(4, .20), a(5, .30) dominated by c, b(9, .01).
+  EXPECT_EQ(test::read_text(d / "rep/pareto_energy_per_token.txt"), "b\nc\n");
+  EXPECT_EQ(test::read_text(d / "rep/pareto.txt"), "a\nb\nc\nd\n");  // (bits, KL): e(5, .40) is dominated by c
+  EXPECT_NE(test::read_text(d / "rep/sweep.md").find("- cost.area_um2: `b`, `c`, `d`"), std::string::npos);
+  if (plots) {
+    for (const char* f : {"kl_vs_area.png", "kl_vs_area.svg", "kl_vs_energy.png", "kl_vs_energy_per_token.svg"})
+      EXPECT_GT(fs::file_size(d / "rep" / f), 1000u) << f;
   }
 }
 

@@ -1,8 +1,11 @@
-// The HDF5 store round-trips a point exactly (C++ reader, and h5py when installed); merging keeps every point.
+// The HDF5 store round-trips a point exactly, its per-linear and per-decoder-layer tables included (C++ reader, and
+// h5py when installed); merging keeps every point.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 
 #include "experiments/report.hpp"
@@ -28,6 +31,10 @@ PointRecord sample_point(const std::string& name, std::size_t index, double base
   r.layers.text["weights"] = {"mxfp4_e2m1/32", "mxint8/32"};
   r.layers.numbers["bits_per_weight"] = {4.25, 8.25};
   r.layers.numbers["rows"] = {64, 32};
+  r.blocks.names = {"layers.0", "layers.1"};
+  r.blocks.numbers["residual_rel_error"] = {0.0123456789012345678, 1.0 / 7.0};
+  r.blocks.numbers["bits_per_weight"] = {4.257062146892655, 8.25};
+  r.blocks.numbers["importance"] = {0.5, std::nan("")};
   return r;
 }
 
@@ -40,6 +47,14 @@ void expect_same(const PointRecord& a, const PointRecord& b) {
   EXPECT_EQ(a.layers.names, b.layers.names);
   EXPECT_EQ(a.layers.text, b.layers.text);
   EXPECT_EQ(a.layers.numbers, b.layers.numbers);
+  EXPECT_EQ(a.blocks.names, b.blocks.names);
+  ASSERT_EQ(a.blocks.numbers.size(), b.blocks.numbers.size());
+  for (const auto& [key, col] : a.blocks.numbers) {  // bit for bit, NaN included
+    const std::vector<double>& other = b.blocks.numbers.at(key);
+    ASSERT_EQ(col.size(), other.size()) << key;
+    for (std::size_t i = 0; i < col.size(); ++i)
+      EXPECT_TRUE(std::memcmp(&col[i], &other[i], sizeof(double)) == 0) << key << "[" << i << "]";
+  }
 }
 
 TEST(ResultStore, PointFileRoundTripsExactly) {
@@ -92,7 +107,10 @@ TEST(ResultStore, H5pyReadsTheSameNumbers) {
       "m = {k: float(v[()]) for k, v in g['metrics'].items()}\n"
       "names = [s.decode() for s in g['layers/name'][()]]\n"
       "bpw = [float(x) for x in g['layers/bits_per_weight'][()]]\n"
-      "print(json.dumps({'metrics': m, 'names': names, 'bpw': bpw, 'status': g.attrs['status'],\n"
+      "blocks = {k: [repr(float(x)) for x in v[()]] for k, v in g['blocks'].items() if k != 'name'}\n"
+      "block_names = [s.decode() for s in g['blocks/name'][()]]\n"
+      "print(json.dumps({'metrics': m, 'names': names, 'bpw': bpw, 'blocks': blocks, 'block_names': block_names,\n"
+      "  'status': g.attrs['status'],\n"
       "  'host': g.attrs['host'], 'weights': g.attrs['weights'], 'ts': int(g.attrs['tensor_scale']),\n"
       "  'config': json.loads(g.attrs['config'])}))\n";
   write_text(d / "read.py", py);
@@ -107,6 +125,16 @@ TEST(ResultStore, H5pyReadsTheSameNumbers) {
   EXPECT_EQ(j["metrics"].size(), p.metrics.size());
   EXPECT_EQ(j["names"].get<std::vector<std::string>>(), p.layers.names);
   EXPECT_EQ(j["bpw"].get<std::vector<double>>(), p.layers.numbers.at("bits_per_weight"));
+  EXPECT_EQ(j["block_names"].get<std::vector<std::string>>(), p.blocks.names);
+  ASSERT_EQ(j["blocks"].size(), p.blocks.numbers.size());
+  for (const auto& [key, col] : p.blocks.numbers) {  // repr(float) is the shortest round-trip text; strtod reads it back
+    const auto text = j["blocks"][key].get<std::vector<std::string>>();
+    ASSERT_EQ(text.size(), col.size()) << key;
+    for (std::size_t i = 0; i < col.size(); ++i) {
+      const double v = std::strtod(text[i].c_str(), nullptr);
+      EXPECT_TRUE(std::isnan(col[i]) ? std::isnan(v) : v == col[i]) << key << "[" << i << "] " << text[i];
+    }
+  }
   EXPECT_EQ(j["status"], "ok");
   EXPECT_EQ(j["host"], "h\xc3\xa9te");
   EXPECT_EQ(j["weights"], "mxfp4_e2m1");
