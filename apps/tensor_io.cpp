@@ -53,7 +53,7 @@ Tensor parse_npy(const std::filesystem::path& p, const std::vector<std::uint8_t>
   if (b.size() - data != count * 4)
     throw bad(p, "npy payload is " + std::to_string(b.size() - data) + " bytes, shape needs " + std::to_string(count * 4));
   t.values.resize(count);
-  std::memcpy(t.values.data(), b.data() + data, count * 4);
+  if (count != 0) std::memcpy(t.values.data(), b.data() + data, count * 4);  // memcpy of null (empty) is UB
   return t;
 }
 
@@ -69,7 +69,7 @@ std::vector<std::uint8_t> npy_bytes(const Tensor& t) {
   std::vector<std::uint8_t> b(10 + h.size() + t.values.size() * 4);
   std::memcpy(b.data(), magic, 10);
   std::memcpy(b.data() + 10, h.data(), h.size());
-  std::memcpy(b.data() + 10 + h.size(), t.values.data(), t.values.size() * 4);
+  if (!t.values.empty()) std::memcpy(b.data() + 10 + h.size(), t.values.data(), t.values.size() * 4);
   return b;
 }
 }  // namespace
@@ -82,7 +82,7 @@ Tensor read_tensor(const std::filesystem::path& path) {
   Tensor t;
   t.shape = {bytes.size() / 4};
   t.values.resize(bytes.size() / 4);
-  std::memcpy(t.values.data(), bytes.data(), bytes.size());
+  if (!bytes.empty()) std::memcpy(t.values.data(), bytes.data(), bytes.size());
   return t;
 }
 

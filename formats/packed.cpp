@@ -66,7 +66,10 @@ std::vector<float> decode(const PackedTensor& p) {
 
 std::size_t packed_row_bytes(Format f, int block, int cols) {
   const FormatTraits& t = traits(f);
-  return static_cast<std::size_t>((cols + block - 1) / block) * t.block_bytes(block);
+  if (block <= 0 || cols < 0)
+    throw std::invalid_argument(std::string("packed rows of ") + t.name + ": block " + std::to_string(block) +
+                                " and cols " + std::to_string(cols) + " must be > 0 and >= 0");
+  return (static_cast<std::size_t>(cols) + block - 1) / block * t.block_bytes(block);
 }
 
 std::vector<std::uint8_t> pack_rows(Format f, int block, std::span<const float> values, int rows, int cols,
@@ -163,15 +166,19 @@ PackedTensor deserialize(std::span<const std::uint8_t> v) {
   p.block = static_cast<int>(get<std::uint32_t>(v, 8));
   p.count = get<std::uint64_t>(v, 12);
   p.tensor_scale = get<float>(v, 20);
+  if (p.block <= 0)  // serialize() writes the resolved block; 0 would make block_count() 0 for any count
+    throw std::invalid_argument("MXLP header block " + std::to_string(p.block) + " is not a positive block size");
   resolve_block(traits(p.format), {.block = p.block, .tensor_scale = p.has_tensor_scale});
   if (p.has_tensor_scale && !(p.tensor_scale > 0 && std::isfinite(p.tensor_scale)))
     throw std::invalid_argument("MXLP tensor scale " + std::to_string(p.tensor_scale) + " is not a positive number");
   if (p.count > (std::numeric_limits<std::uint64_t>::max() >> 8))
     throw std::invalid_argument("MXLP header count " + std::to_string(p.count) + " is not plausible");
-  const std::size_t want = p.block_count() * traits(p.format).block_bytes(p.block);
-  if (v.size() - kHeader != want)
-    throw std::invalid_argument("MXLP payload is " + std::to_string(v.size() - kHeader) + " bytes, layout needs " +
-                                std::to_string(want));
+  const std::size_t nb = p.block_count(), bb = traits(p.format).block_bytes(p.block), payload = v.size() - kHeader;
+  const bool wraps = nb > std::numeric_limits<std::size_t>::max() / bb;  // a lying count: nb * bb would wrap around
+  if (wraps || nb * bb != payload)
+    throw std::invalid_argument("MXLP payload is " + std::to_string(payload) + " bytes, layout needs " +
+                                (wraps ? std::to_string(nb) + " blocks of " + std::to_string(bb) + " bytes"
+                                       : std::to_string(nb * bb)));
   p.bytes.assign(v.begin() + kHeader, v.end());
   return p;
 }
