@@ -16,5 +16,7 @@ void add_ptq_commands(CLI::App& app);    // ptq, ptq-table (algorithms/)
 void add_sweep_command(CLI::App& app);   // sweep (experiments/)
 void add_report_command(CLI::App& app);  // report (experiments/)
 void add_cost_command(CLI::App& app);    // cost (rtl/cost/)
+void add_sim_command(CLI::App& app);     // sim (sim/)
+void add_synth_model_command(CLI::App& app);  // synth-model (model/synth_model.hpp)
 
 }  // namespace mxlab::cli

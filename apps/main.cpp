@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
   mxlab::cli::add_sweep_command(app);
   mxlab::cli::add_report_command(app);
   mxlab::cli::add_cost_command(app);
+  mxlab::cli::add_sim_command(app);
+  mxlab::cli::add_synth_model_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
