@@ -62,6 +62,8 @@ TEST(SweepSpec, ShippedSpecsParse) {
   EXPECT_EQ(def.points.size(), 60u);
   EXPECT_TRUE(def.hardware.present);
   EXPECT_EQ(def.hardware.clock_mhz, 100);
+  EXPECT_EQ(fs::path(def.hardware.accelerator).filename(), "array32.toml");  // the default sweep times every point
+  EXPECT_EQ(def.hardware.accel_shape, "7b");
   EXPECT_EQ(load_spec(dir / "seed_ptq_table.toml", MXLAB_DATA_DIR).points.size(), 70u);
 }
 
