@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "algorithms/gptvq_kmeans.hpp"
+#include "formats/vq_kmeans.hpp"
 #include "algorithms/parallel.hpp"
 
 namespace mxlab::algorithms {
@@ -118,7 +118,9 @@ GptvqResult gptvq_quantize(const Matrix& weight, const Eigen::MatrixXd& hessian,
     throw std::invalid_argument("GPTVQ: bits * dim must be in [1, 16] (K = 2^(bits * dim) codewords; got bits " +
                                 std::to_string(opt.bits) + ", dim " + std::to_string(D) + ")");
   Layout l{rows, cols, 1, std::min<Eigen::Index>(opt.columns, cols) / D * D, 0, 0, D, std::size_t{1} << (opt.bits * D)};
-  l.R = std::clamp<Eigen::Index>(std::llround(static_cast<double>(opt.group) / static_cast<double>(l.C)), 1, rows);
+  l.R = opt.rows_per_group > 0
+            ? std::min<Eigen::Index>(opt.rows_per_group, rows)
+            : std::clamp<Eigen::Index>(std::llround(static_cast<double>(opt.group) / static_cast<double>(l.C)), 1, rows);
   l.row_blocks = (rows + l.R - 1) / l.R;
   l.col_blocks = (cols + l.C - 1) / l.C;
 
@@ -183,6 +185,16 @@ GptvqResult gptvq_quantize(const Matrix& weight, const Eigen::MatrixXd& hessian,
   res.bits = static_cast<std::uint64_t>(rows * cols) * static_cast<std::uint64_t>(opt.bits);
   for (const VqCodebook& cb : res.codebooks) res.bits += cb.storage_bits();
   return res;
+}
+
+std::vector<std::uint8_t> vq_block_scales(const GptvqResult& r, Eigen::Index rows, Eigen::Index cols) {
+  if (r.rows_per_group != 1 || r.cols_per_group <= 0)
+    throw std::invalid_argument("GPTVQ: block scales need codebook groups of one row (a VQ format's blocks)");
+  const Eigen::Index col_blocks = (cols + r.cols_per_group - 1) / r.cols_per_group;
+  const std::size_t bytes = r.codebooks.empty() ? 0 : 4 + r.codebooks[0].size() * static_cast<std::size_t>(r.codebooks[0].dim());
+  std::vector<std::uint8_t> out(static_cast<std::size_t>(rows * col_blocks) * bytes);
+  for (std::size_t i = 0; i < static_cast<std::size_t>(rows * col_blocks); ++i) r.codebooks.at(i).store_int8(&out[i * bytes]);
+  return out;
 }
 
 }  // namespace mxlab::algorithms

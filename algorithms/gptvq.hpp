@@ -18,6 +18,7 @@ struct GptvqOptions {
   int bits = 2;               // index bits per weight: K = 2^(bits * D) codewords
   int group = 2048;           // weights per codebook (target): rows_per_group = max(1, round(group / columns))
   int columns = 256;          // columns per codebook group (clipped to the layer's inputs, a multiple of D)
+  int rows_per_group = 0;     // > 0: rows per codebook group, overriding group (a VQ format's blocks: 1 row)
   int iters = 100;            // EM iterations of each codebook (stops early at a fixed point)
   VqStorage storage = VqStorage::int8;  // codebook entries: INT8 with scale max|c| / 127 (the paper), or FP16
   bool update = true;         // codebook update after all columns: least squares in tr((W - Q) H (W - Q)^T)
@@ -48,5 +49,10 @@ struct GptvqResult {
 // codeword argmin_k sum_d h_d (w_d - c_kd)^2 (VqCodebook::encode), and the columns right of it absorb the error
 // (w - q) / U_jj through row j of U. Throws std::invalid_argument when in is not a multiple of D or on bad options.
 GptvqResult gptvq_quantize(const Matrix& weight, const Eigen::MatrixXd& hessian, const GptvqOptions& opt = {});
+
+// The block "scales" of a VQ format (formats/vq_codecs.cpp: FP32 scale + K x D int8 entries per block) of a result
+// whose groups are single rows (rows_per_group 1, columns = the format's block): rows x ceil(in / C) codebooks,
+// row-major, as formats/packed.hpp's pack_rows and ExactMatrix::with_scales take them. INT8 codebooks only.
+std::vector<std::uint8_t> vq_block_scales(const GptvqResult& r, Eigen::Index rows, Eigen::Index cols);
 
 }  // namespace mxlab::algorithms

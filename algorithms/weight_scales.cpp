@@ -19,7 +19,7 @@ std::uint64_t weight_bits(const model::TensorQuant& q, Eigen::Index rows, Eigen:
   const auto b = static_cast<std::uint64_t>(q.block_for(static_cast<int>(cols)));
   const auto r = static_cast<std::uint64_t>(rows), k = static_cast<std::uint64_t>(cols);
   const std::uint64_t per_row = (k + b - 1) / b * static_cast<std::uint64_t>(t.scale_bits()) +
-                                k * static_cast<std::uint64_t>(t.element().bits);
+                                k * static_cast<std::uint64_t>(t.code_bits());
   return r * per_row + (q.cfg.tensor_scale ? 32 : 0);
 }
 

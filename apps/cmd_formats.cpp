@@ -20,7 +20,8 @@ void add_formats_command(CLI::App& app) {
                         {"element", t.element().name}, {"element_bits", t.element().bits},
                         {"exponent_bits", t.element().ebits}, {"mantissa_bits", t.element().mbits},
                         {"bias", t.element().bias}, {"block", t.default_block}, {"scale", scale_name(t.scale)},
-                        {"scale_bits", t.scale_bits()}, {"bytes_per_block", t.block_bytes(t.default_block)},
+                        {"scale_bits", t.scale_bits()}, {"code_bits", t.code_bits()}, {"vq_dim", t.vq_dim},
+                        {"bytes_per_block", t.block_bytes(t.default_block)},
                         {"bits_per_weight", t.bits_per_weight()}, {"max_value", t.max_value()},
                         {"summary", t.summary}});
       std::cout << rows.dump(2) << "\n";

@@ -20,6 +20,11 @@ void decode_group(const BlockContext& c, const std::uint8_t* block, std::span<fl
 void scale_int_asym(const BlockContext& c, std::span<const float> x, std::uint8_t* block);
 void elements_int_asym(const BlockContext& c, std::span<const float> x, std::uint8_t* block);
 void decode_int_asym(const BlockContext& c, const std::uint8_t* block, std::span<float> out);
+// VQ (formats/vq_codecs.cpp): the codebook fit is the "scale", the nearest-codeword indices the "elements".
+void scale_vq(const BlockContext& c, std::span<const float> x, std::uint8_t* block);
+void elements_vq(const BlockContext& c, std::span<const float> x, std::uint8_t* block);
+void decode_vq(const BlockContext& c, const std::uint8_t* block, std::span<float> out);
+std::int8_t vq_lane_entry(const FormatTraits& t, const std::uint8_t* block, std::size_t i);  // entry lane i selects
 
 // Largest finite |x| of a block, and whether a NaN or an infinity is in it.
 struct Amax {

@@ -23,7 +23,8 @@ ExactScale decode_scale(ScaleType s, const std::uint8_t* bytes) {
       return r;
     }
     case ScaleType::fp32:
-    case ScaleType::fp32_zero: {  // IEEE binary32, little-endian; a non-finite scale marks a NaN block
+    case ScaleType::fp32_zero:
+    case ScaleType::vq_codebook: {  // IEEE binary32, little-endian (VQ: the codebook's scale); non-finite: NaN block
       std::uint32_t b;
       std::memcpy(&b, bytes, 4);
       const std::uint32_t e = (b >> 23) & 0xFF, m = b & 0x7FFFFF;

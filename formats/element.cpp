@@ -27,6 +27,7 @@ constexpr std::array<ElemSpec, kElemCount> kElems{{
     {Elem::int8, "int8", 8, 0, 7, 0, true, true, Specials::none, 127.0, 6, 0},
     {Elem::e8m0, "e8m0", 8, 8, 0, 127, false, false, Specials::e8m0, 1.7014118346046923e38, 127, -127},
     {Elem::ue4m3, "ue4m3", 8, 4, 3, 7, false, false, Specials::ocp_e4m3, 448.0, 8, -6},
+    {Elem::int3, "int3", 3, 0, 2, 0, true, true, Specials::none, 3.0, 1, 0},
 }};
 
 bool table_is_in_enum_order() {

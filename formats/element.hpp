@@ -23,8 +23,9 @@ enum class Elem : std::uint8_t {
   int8 = 10,
   e8m0 = 11,  // OCP MX scale: 2^(code-127), 0xFF = NaN, no zero, no sign
   ue4m3 = 12, // NVFP4 block scale: unsigned E4M3 stored in 8 bits (bit 7 zero), 0x7F = NaN
+  int3 = 13,  // two's complement, symmetric range [-3, 3] (the per-group int3 formats)
 };
-inline constexpr int kElemCount = 13;
+inline constexpr int kElemCount = 14;
 
 enum class Specials : std::uint8_t {
   none,      // every encoding is a finite number

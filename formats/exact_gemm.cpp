@@ -310,7 +310,7 @@ void exact_gemm_ref(std::span<const PackedTensor> a_rows, std::span<const Packed
     const std::size_t b = static_cast<std::size_t>(k0 / p.block);
     const std::uint8_t* blk = &p.bytes[b * t.block_bytes(p.block)];
     for (int i = 0; i < len; ++i)
-      codes[i] = static_cast<std::uint8_t>(get_code(blk + t.scale_bits() / 8, t.element().bits, k0 - b * p.block + i));
+      codes[i] = static_cast<std::uint8_t>(t.lane_code(blk, k0 - b * p.block + i));
     return block_operand(t, blk, {codes.data(), static_cast<std::size_t>(len)});
   };
   for (std::size_t m = 0; m < a_rows.size(); ++m)

@@ -20,8 +20,10 @@ enum class Format : std::uint8_t {
   int8_asym = 14, int6_asym = 15, int4_asym = 16, int2_asym = 17,  // FP32 scale + zero point per group
   fp8_e4m3 = 18, fp6_e3m2 = 19, fp6_e2m3 = 20,                  // FP elements, FP32 scale per group
   fp4_e2m1 = 21, fp4_e1m2 = 22, fp4_e3m0 = 23,
+  int3 = 24, int3_asym = 25,                                    // 3-bit INT: symmetric / + zero point per group
+  vq2_d1 = 26, vq2_d2 = 27, vq3_d1 = 28, vq3_d2 = 29, vq4_d1 = 30,  // VQ: bits per dim, dim D, INT8 codebook
 };
-inline constexpr int kFormatCount = 24;
+inline constexpr int kFormatCount = 31;
 
 enum class Family : std::uint8_t {
   mx,          // OCP MX: E8M0 power-of-two scale per block
@@ -29,9 +31,11 @@ enum class Family : std::uint8_t {
   int_group,   // symmetric INT-N, FP32 scale = amax / (2^(N-1) - 1)
   int_asym,    // asymmetric INT-N, FP32 scale and integer zero point (GPTQ's quantizer)
   fp_group,    // FP element with FP32 scale = amax / max_normal (LLM-FP4's real-valued exponent bias)
+  vq,          // vector quantization: per block one INT8 codebook of K = 2^(bits D) D-vectors, bits*D-bit indices
 };
 
-enum class ScaleType : std::uint8_t { e8m0, ue4m3, fp32, fp32_zero };
+// vq_codebook: FP32 scale + K x D int8 entries (formats/vq_codecs.cpp); its FP32 scale leads, as in fp32.
+enum class ScaleType : std::uint8_t { e8m0, ue4m3, fp32, fp32_zero, vq_codebook };
 
 struct QuantConfig {
   Round round = Round::even;
@@ -73,11 +77,16 @@ struct FormatTraits {
   EncodeBlockFn encode_elements_ref;  // reference: the element codes given the scale bytes already in the block
   DecodeBlockFn decode_block;      // exact decoder of one block (output rounded once to float32)
   FakeQuantFn fake_quant_fast;     // decode(encode_ref(x)) bit for bit, faster (tested against the reference)
+  int vq_dim;         // VQ: D, weights per codebook vector (0 for the scalar families)
+  int vq_bits;        // VQ: index bits per weight (an index has vq_bits * vq_dim bits)
 
   const ElemSpec& element() const { return elem_spec(elem); }
-  int scale_bits() const;                       // bits of one block's scale (+ zero point) as packed
+  int scale_bits() const;                       // bits of one block's scale (+ zero point, or VQ codebook) as packed
+  int code_bits() const;                        // packed bits per weight after the scale: element bits (VQ: vq_bits)
   std::size_t block_bytes(int block) const;     // packed bytes of one block of `block` elements
-  double bits_per_weight(int block = 0) const;  // exact: (scale bits + block * element bits) / block
+  double bits_per_weight(int block = 0) const;  // exact: (scale bits + block * code bits) / block
+  // The element code lane i of a packed block stands for (VQ: the int8 codebook entry its index selects).
+  std::uint32_t lane_code(const std::uint8_t* block, std::size_t i) const;
   double max_value() const;                     // largest finite element magnitude in units of the scale
   int scale_emax() const;                       // emax used for the MX shared exponent (MXINT: 0)
 };

@@ -173,6 +173,8 @@ std::vector<float> quantize_block(Format f, std::span<const float> x, Round mode
       }
       return out;
     }
+    case Family::vq:  // a learned codebook, not a rounding rule: tests/formats checks its nearest-codeword search
+      throw std::invalid_argument(std::string("oracle: ") + t.name + " is a VQ format (no rounding rule to check)");
   }
   return out;
 }

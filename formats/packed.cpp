@@ -121,10 +121,13 @@ std::vector<float> unpack_rows(Format f, int block, std::span<const std::uint8_t
 BlockQuantizer::BlockQuantizer(Format f, std::span<const float> values, const QuantConfig& cfg, float tensor_scale)
     : t_(traits(f)), round_(cfg.round), key_(stochastic_key(cfg.seed)), tensor_scale_(tensor_scale) {
   resolve_block(t_, cfg);
+  scale_.assign(static_cast<std::size_t>(t_.scale_bits() / 8), 0);
   t_.encode_scale_ref({t_, round_, key_, cfg.index_base, tensor_scale_}, values, scale_.data());
 }
 
 float BlockQuantizer::quantize(float x, std::size_t index) const {
+  if (t_.family == Family::vq)  // a VQ value is one lane of a D-vector looked up in a learned codebook
+    throw std::invalid_argument(std::string(t_.name) + " is a VQ format: it has no per-value quantizer (use gptvq)");
   std::array<std::uint8_t, 16> block{};  // the scale (<= 5 bytes) and one element code
   std::copy_n(scale_.begin(), t_.scale_bits() / 8, block.begin());
   const BlockContext c{t_, round_, key_, index, tensor_scale_};

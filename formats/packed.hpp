@@ -70,7 +70,8 @@ std::vector<float> unpack_rows(Format f, int block, std::span<const std::uint8_t
 class BlockQuantizer {
  public:
   BlockQuantizer(Format f, std::span<const float> values, const QuantConfig& cfg = {}, float tensor_scale = 1.0f);
-  // Fake-quantized x; `index` is x's flat index (the stochastic rounding draw).
+  // Fake-quantized x; `index` is x's flat index (the stochastic rounding draw). VQ formats have no per-value
+  // quantizer (a value is one lane of a D-vector): throws std::invalid_argument.
   float quantize(float x, std::size_t index = 0) const;
   std::span<const std::uint8_t> scale_bytes() const { return {scale_.data(), static_cast<std::size_t>(t_.scale_bits() / 8)}; }
 
@@ -79,7 +80,7 @@ class BlockQuantizer {
   Round round_;
   std::uint32_t key_;
   float tensor_scale_;
-  std::array<std::uint8_t, 8> scale_{};
+  std::vector<std::uint8_t> scale_;  // scale_bits / 8 bytes (a VQ block's codebook)
 };
 
 // Serialized form ("MXLP" file): 32-byte little-endian header, then the blocks. Throws on a bad buffer.

@@ -240,15 +240,30 @@ VqCodebook VqCodebook::deserialize(std::span<const std::uint8_t> b) {
       if ((cb.fp16_[i] & 0x7c00u) == 0x7c00u) fail("VQ codebook entry " + std::to_string(i) + " is FP16 Inf/NaN");
     }
   } else {
-    cb.scale_ = std::bit_cast<float>(get_le(b, kHeaderBytes, 4));
-    if (!std::isfinite(cb.scale_) || !(cb.scale_ >= 0.0f))
-      fail("VQ codebook int8 scale must be finite and non-negative");
-    cb.int8_.resize(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      cb.int8_[i] = static_cast<std::int8_t>(b[kHeaderBytes + 4 + i]);
-      if (cb.int8_[i] == -128) fail("VQ codebook entry " + std::to_string(i) + " is -128 (outside [-127, 127])");
-    }
+    std::vector<std::int8_t> q(n);
+    for (std::size_t i = 0; i < n; ++i) q[i] = static_cast<std::int8_t>(b[kHeaderBytes + 4 + i]);
+    return from_int8(cb.dim_, cb.bits_, std::bit_cast<float>(get_le(b, kHeaderBytes, 4)), q);
   }
+  cb.decode_entries();
+  return cb;
+}
+
+void VqCodebook::store_int8(std::uint8_t* out) const {
+  if (storage_ != VqStorage::int8) fail("VQ codebook: only INT8 codebooks have the VQ block layout");
+  std::memcpy(out, &scale_, 4);  // little-endian host (x86-64), as formats/packed.hpp
+  std::memcpy(out + 4, int8_.data(), int8_.size());
+}
+
+VqCodebook VqCodebook::from_int8(int dim, int bits, float scale, std::span<const std::int8_t> entries) {
+  VqCodebook cb(dim, bits, VqStorage::int8);  // validates the shape
+  const std::size_t n = cb.size() * static_cast<std::size_t>(dim);
+  if (entries.size() != n)
+    fail("VQ codebook needs " + std::to_string(n) + " int8 entries (got " + std::to_string(entries.size()) + ")");
+  if (!std::isfinite(scale) || !(scale >= 0.0f)) fail("VQ codebook int8 scale must be finite and non-negative");
+  for (std::size_t i = 0; i < n; ++i)
+    if (entries[i] == -128) fail("VQ codebook entry " + std::to_string(i) + " is -128 (outside [-127, 127])");
+  cb.scale_ = scale;
+  cb.int8_.assign(entries.begin(), entries.end());
   cb.decode_entries();
   return cb;
 }

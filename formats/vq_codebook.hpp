@@ -59,6 +59,11 @@ class VqCodebook {
   // then (int8) f32 scale and K*dim int8 entries, or (fp16) K*dim u16 entries. Exact round trip.
   std::vector<std::uint8_t> serialize() const;
   static VqCodebook deserialize(std::span<const std::uint8_t> bytes);  // throws on a bad/truncated buffer
+  // An INT8 codebook from its stored form: scale s (finite, >= 0) and K x dim entries in [-127, 127].
+  static VqCodebook from_int8(int dim, int bits, float scale, std::span<const std::int8_t> entries);
+  // The stored form of an INT8 codebook, as a VQ format's block begins (formats/vq_codecs.cpp): the FP32 scale
+  // (little-endian), then the K x dim entries; 4 + K * dim bytes at out. Throws for FP16 storage.
+  void store_int8(std::uint8_t* out) const;
 
  private:
   VqCodebook(int dim, int bits, VqStorage storage);  // validates the shape only

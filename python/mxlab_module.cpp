@@ -196,6 +196,8 @@ py::list formats() {
     d["block"] = t.default_block;
     d["scale"] = std::string(scale_name(t.scale));
     d["scale_bits"] = t.scale_bits();
+    d["code_bits"] = t.code_bits();  // element bits; VQ: index bits per weight
+    d["vq_dim"] = t.vq_dim;
     d["bytes_per_block"] = t.block_bytes(t.default_block);
     d["bits_per_weight"] = t.bits_per_weight();
     d["max_value"] = t.max_value();

@@ -14,7 +14,7 @@ def test_formats_table_is_the_cli_table(cli):
     r = cli.run("formats", "--json")
     assert r.returncode == 0, r.stderr
     assert mxlab.formats() == json.loads(r.stdout)
-    assert len(FORMATS) == 24
+    assert len(FORMATS) == 31
 
 
 @pytest.mark.parametrize("round", mxlab.ROUNDING)

@@ -81,7 +81,9 @@ std::uint64_t random_scale(ScaleType s, Elem e, std::mt19937_64& rng) {
   switch (s) {
     case ScaleType::e8m0: return uni(127 - 16, 127 + 16);
     case ScaleType::ue4m3: return uni(0x30, 0x48);
-    case ScaleType::fp32: return (uni(127 - 16, 127 + 16) << 23) | uni(0, (1u << 23) - 1);
+    case ScaleType::fp32:
+    case ScaleType::vq_codebook:  // the codebook's FP32 scale (no block-dot unit takes VQ codebooks)
+      return (uni(127 - 16, 127 + 16) << 23) | uni(0, (1u << 23) - 1);
     case ScaleType::fp32_zero:
       return (uni(0, (1u << elem_spec(e).bits) - 1) << 32) | (uni(127 - 16, 127 + 16) << 23) | uni(0, (1u << 23) - 1);
   }

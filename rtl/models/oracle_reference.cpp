@@ -146,7 +146,8 @@ ScaleCode scale_code(ScaleType s, std::uint64_t x) {
     case ScaleType::e8m0: return {code_table(Elem::e8m0)[x & 0xFF]};
     case ScaleType::ue4m3: return {code_table(Elem::ue4m3)[x & 0xFF]};  // bit 7 dropped by decode_elem
     case ScaleType::fp32:
-    case ScaleType::fp32_zero: {  // IEEE binary32; a non-finite scale makes the block NaN
+    case ScaleType::fp32_zero:
+    case ScaleType::vq_codebook: {  // IEEE binary32 (VQ: the codebook's scale); a non-finite scale: NaN block
       const float f = std::bit_cast<float>(static_cast<std::uint32_t>(x));
       const Value v = std::isfinite(f) ? Value{Kind::finite, oracle::exact(f)} : Value{Kind::nan_in, 0};
       return {make_code(v), s == ScaleType::fp32_zero ? static_cast<int>((x >> 32) & 0xFF) : 0};

@@ -85,6 +85,10 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"mxint4", "mxint8", "awq+gptq", model::GemmMode::exact, false},
                       Case{"nvfp4", "nvfp4", "rtn", model::GemmMode::exact, true},
                       Case{"int4_asym", "int8", "gptq", model::GemmMode::exact, false},
+                      // VQ formats (codebook + indices per block): GPTVQ's own codebooks, and the reference fit (RTN)
+                      Case{"vq3_d1", "mxint8", "gptvq:iters=10", model::GemmMode::exact, false},
+                      Case{"vq2_d2", "none", "gptvq:iters=10:update=off", model::GemmMode::fakequant, false},
+                      Case{"vq2_d2", "int8", "rtn", model::GemmMode::exact, false},
                       // LLM-FP4 with static per-tensor activation scales (TensorQuant::static_scale) in the scheme
                       Case{"fp4_e2m1", "fp4_e2m1", "llmfp4:acts=tensor:n=11:tokens=64", model::GemmMode::fakequant, false, true},
                       Case{"fp4_e2m1", "fp8_e4m3", "llmfp4:acts=tensor:rounds=1:n=11:tokens=64", model::GemmMode::exact, false, true}),

@@ -2,12 +2,15 @@
 // codebooks with exact storage bits; exact on data the codebooks can represent; the pipeline step.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <random>
 #include <set>
 
 #include "algorithms/gptvq.hpp"
-#include "algorithms/gptvq_kmeans.hpp"
 #include "algorithms/ptq.hpp"
+#include "algorithms/weight_scales.hpp"
+#include "formats/packed.hpp"
+#include "formats/vq_kmeans.hpp"
 #include "tiny_model.hpp"
 
 namespace mxlab::algorithms {
@@ -115,13 +118,19 @@ TEST(Gptvq, RejectsBadShapesAndOptions) {
   EXPECT_THROW(make_algorithm("gptvq:foo=1"), std::invalid_argument);
 }
 
-TEST(Gptvq, PipelineQuantizesEveryLinearToCodewords) {
-  auto w = std::make_shared<model::ModelWeights>(*test::tiny_model());
+// A PTQ context on the tiny model (calibration: 4 windows of 32 random tokens) with weights in `weights`.
+PtqContext tiny_context(const model::TensorQuant& weights) {
   PtqContext ctx;
-  ctx.weights = w;
+  ctx.weights = std::make_shared<model::ModelWeights>(*test::tiny_model());
   ctx.calib = test::random_tokens(4 * 32, 3);
   ctx.ctx = 32;
-  ctx.scheme.linear.weight = model::TensorQuant::parse("int4");
+  ctx.scheme.linear.weight = weights;
+  return ctx;
+}
+
+TEST(Gptvq, PipelineQuantizesEveryLinearToCodewords) {
+  PtqContext ctx = tiny_context(model::TensorQuant::parse("int4"));
+  const auto w = ctx.weights;
   run_pipeline("gptvq:dim=2:bits=2:iters=20:group=512", ctx);
   EXPECT_EQ(ctx.scales.size(), ctx.quantized_linears().size());
   // 2-bit D=2 VQ with one codebook per <= 512 weights: each row of q holds at most 16 x (codebooks) pairs.
@@ -133,6 +142,28 @@ TEST(Gptvq, PipelineQuantizesEveryLinearToCodewords) {
   PtqContext exact = ctx;
   exact.scheme.gemm = model::GemmMode::exact;
   EXPECT_THROW(run_pipeline("gptvq", exact), std::invalid_argument);
+}
+
+// With a VQ weight format GPTVQ learns one codebook per block of the format and records them as the block scales:
+// the weights pack against them exactly (formats/packed.hpp) and the exact storage is the format's.
+TEST(Gptvq, VqWeightFormatGetsTheFormatsBlocks) {
+  PtqContext ctx = tiny_context(model::TensorQuant::parse("vq2_d2", 16));
+  const auto w = ctx.weights;
+  run_pipeline("gptvq:iters=5:update=off", ctx);  // (the update solves for every codeword value: slow here)
+  for (const model::LinearId& id : ctx.quantized_linears()) {
+    const WeightScales& s = ctx.scales.at(id);
+    const Matrix& q = w->linear(id).weight;
+    ASSERT_EQ(s.block, 16);
+    ASSERT_EQ(s.bytes.size(), static_cast<std::size_t>(s.rows * s.blocks_per_row()) * s.scale_bytes());
+    const std::vector<std::uint8_t> packed = pack_rows(Format::vq2_d2, 16, {q.data(), static_cast<std::size_t>(q.size())},
+                                                       static_cast<int>(q.rows()), static_cast<int>(q.cols()), s.bytes);
+    const std::vector<float> back = unpack_rows(Format::vq2_d2, 16, packed, static_cast<int>(q.rows()), static_cast<int>(q.cols()));
+    EXPECT_EQ(std::memcmp(back.data(), q.data(), back.size() * sizeof(float)), 0) << model::linear_name(id);
+    const auto books = static_cast<std::uint64_t>(s.rows * s.blocks_per_row());  // 16 2-vectors of INT8 + FP32 scale
+    EXPECT_EQ(weight_bits(s.quant, s.rows, s.cols), books * (16 * 2 * 8 + 32) + static_cast<std::uint64_t>(q.size()) * 2);
+  }
+  EXPECT_THROW(run_pipeline("gptvq:dim=2", ctx), std::invalid_argument);  // the format fixes the shape
+  EXPECT_THROW(model::TensorQuant::parse("vq2_d2", 15), std::invalid_argument);  // a block that splits a vector
 }
 
 }  // namespace

@@ -54,6 +54,20 @@ TEST(SweepSpec, GridExpandsLastKeyFastestThenListedPoints) {
   EXPECT_FALSE(s.hardware.present);
 }
 
+// VQ weight formats are rows of the format table: a sweep names them like any other format.
+TEST(SweepSpec, NamesVqAndInt3WeightFormats) {
+  if (!have_data()) GTEST_SKIP() << "no data";
+  ScratchDir d;
+  const SweepSpec s = load(d, small_spec("weights = [\"vq2_d2\", \"vq3_d1\", \"int3\"]\npipeline = \"gptvq\"",
+                                         "[[points]]\nweights = \"int3_asym\"\npipeline = \"gptq\"\nblock = 128\n"));
+  ASSERT_EQ(s.points.size(), 4u);
+  EXPECT_TRUE(s.points[0].scheme().linear.weight.format == Format::vq2_d2);
+  EXPECT_TRUE(s.points[1].scheme().linear.weight.format == Format::vq3_d1);
+  EXPECT_TRUE(s.points[2].scheme().linear.weight.format == Format::int3);
+  EXPECT_TRUE(s.points[3].scheme().linear.weight.format == Format::int3_asym);
+  EXPECT_EQ(s.points[3].scheme().linear.weight.cfg.block, 128);
+}
+
 TEST(SweepSpec, ShippedSpecsParse) {
   if (!have_data()) GTEST_SKIP() << "no data";
   const fs::path dir = fs::path(MXLAB_SOURCE_DIR) / "experiments/specs";

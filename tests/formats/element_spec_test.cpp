@@ -104,7 +104,7 @@ TEST(ElementSpec, E8m0EveryEncoding) {
 }
 
 TEST(ElementSpec, IntegersAreTwosComplement) {
-  const std::map<Elem, int> bits{{Elem::int2, 2}, {Elem::int4, 4}, {Elem::int6, 6}, {Elem::int8, 8}};
+  const std::map<Elem, int> bits{{Elem::int2, 2}, {Elem::int3, 3}, {Elem::int4, 4}, {Elem::int6, 6}, {Elem::int8, 8}};
   for (auto [e, n] : bits)
     for (std::uint32_t c = 0; c < (1u << n); ++c) {
       const int want = c < (1u << (n - 1)) ? static_cast<int>(c) : static_cast<int>(c) - (1 << n);

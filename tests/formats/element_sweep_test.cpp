@@ -58,7 +58,8 @@ TEST_P(ElementSweep, ReferenceEncoderEqualsOracle) {
 
 INSTANTIATE_TEST_SUITE_P(AllElements, ElementSweep,
                          ::testing::Values(Elem::e4m3, Elem::e5m2, Elem::e3m2, Elem::e2m3, Elem::e2m1, Elem::e1m2,
-                                           Elem::e3m0, Elem::int2, Elem::int4, Elem::int6, Elem::int8, Elem::ue4m3),
+                                           Elem::e3m0, Elem::int2, Elem::int3, Elem::int4, Elem::int6, Elem::int8,
+                                           Elem::ue4m3),
                          [](const auto& info) { return std::string(elem_spec(info.param).name); });
 
 TEST(ElementSweep, SignedZeroAndSpecials) {

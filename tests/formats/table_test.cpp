@@ -34,6 +34,10 @@ TEST(FormatTable, BitsPerWeightAreExact) {
   EXPECT_EQ(traits(Format::int4).bits_per_weight(128), 4.25);
   EXPECT_EQ(traits(Format::int4_asym).bits_per_weight(), 5.25);
   EXPECT_EQ(traits(Format::mxfp4_e2m1).bits_per_weight(16), 4.5);
+  EXPECT_EQ(traits(Format::int3).bits_per_weight(128), 3.25);       // 3 + 32/128
+  EXPECT_EQ(traits(Format::int3_asym).bits_per_weight(128), 3.3125);  // 3 + 40/128
+  EXPECT_EQ(traits(Format::int3).block_bytes(32), 4u + 12u);
+  EXPECT_EQ(traits(Format::int3_asym).block_bytes(5), 5u + 2u);  // 15 bits -> 2 bytes
 }
 
 TEST(FormatTable, PackedLayoutEqualsThePlainStructs) {
@@ -80,6 +84,8 @@ TEST(FormatTable, RowParametersFromTheSpecs) {
       {"mxint2", Family::mx, Elem::int2, 32, ScaleType::e8m0, 0},     {"nvfp4", Family::nvfp4, Elem::e2m1, 16, ScaleType::ue4m3, 0},
       {"int4", Family::int_group, Elem::int4, 32, ScaleType::fp32, 0},
       {"int4_asym", Family::int_asym, Elem::int4, 32, ScaleType::fp32_zero, 0},
+      {"int3", Family::int_group, Elem::int3, 32, ScaleType::fp32, 0},
+      {"int3_asym", Family::int_asym, Elem::int3, 32, ScaleType::fp32_zero, 0},
       {"fp4_e1m2", Family::fp_group, Elem::e1m2, 32, ScaleType::fp32, 0},
       {"fp4_e3m0", Family::fp_group, Elem::e3m0, 32, ScaleType::fp32, 0},
   };
