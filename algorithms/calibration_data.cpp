@@ -9,6 +9,7 @@
 
 #include "algorithms/parallel.hpp"
 #include "model/generate.hpp"
+#include "model/progress.hpp"
 #include "model/text_corpus.hpp"
 
 namespace mxlab::algorithms {
@@ -74,6 +75,7 @@ CalibWindows calibration_windows(model::Runtime& fp32, const model::Tokenizer& t
   // thread, generated in parallel and appended in seed order until enough; the surplus of the last round is cut.
   const std::size_t round = static_cast<std::size_t>(std::max(1, omp_get_max_threads()));
   std::vector<std::vector<int>> samples(round);
+  model::Progress bar("calibration samples", static_cast<std::size_t>(opt.samples));
   for (std::uint64_t first = 0; w.tokens.size() < want; first += round) {
     parallel_items(0, round, [&](std::size_t i) {
       model::Runtime rt = fp32;  // a runtime per sample (KV-cached decoding, serial inside)
@@ -85,6 +87,7 @@ CalibWindows calibration_windows(model::Runtime& fp32, const model::Tokenizer& t
     });
     for (const auto& sample : samples)
       if (w.tokens.size() < want) w.tokens.insert(w.tokens.end(), sample.begin(), sample.end());
+    bar.set(w.tokens.size() / static_cast<std::size_t>(w.length));
   }
   w.tokens.resize(want);
   return w;

@@ -11,6 +11,7 @@
 #include "algorithms/gptq.hpp"
 #include "algorithms/layer_io.hpp"
 #include "algorithms/steps.hpp"
+#include "model/progress.hpp"
 
 namespace mxlab::algorithms {
 
@@ -29,21 +30,26 @@ void quantize_sequentially(PtqContext& ctx, std::string_view who, bool quantized
     for (LinearKind k : kinds)
       if (ctx.weight_format({layer, k}).enabled()) quantize({layer, k}, H, line);
   };
-  for (int l = 0; l < w.config.n_layers; ++l) {
+  const bool head = ctx.weight_format({-1, LinearKind::classifier}).enabled();
+  model::Progress bar(std::string(who), static_cast<std::size_t>(w.config.n_layers + (head ? 1 : 0)));
+  for (int l = 0; l < w.config.n_layers; ++l, bar.step()) {
     std::ostringstream line;
     line << "  " << who << ": layer " << l << "/" << w.config.n_layers << ":";
+    ctx.layer_begin(l);  // streamed: the layer's FP32 weights are read in
     for (const auto& kinds : {std::vector{LinearKind::q, LinearKind::k, LinearKind::v}, std::vector{LinearKind::o},
                               std::vector{LinearKind::gate, LinearKind::up}, std::vector{LinearKind::down}})
       quantize_group(l, kinds, line);
-    ctx.say(line.str());
     rt.clear_weight_cache();
     inputs.advance(rt);
+    ctx.layer_end(l);  // streamed: the quantized layer is written out and dropped
+    ctx.say(line.str());
   }
-  if (ctx.weight_format({-1, LinearKind::classifier}).enabled()) {
+  if (head) {
     std::ostringstream line;
     line << "  " << who << ": classifier:";
     w.config.shared_classifier = false;  // untie from the token embedding
     quantize_group(-1, {LinearKind::classifier}, line);
+    bar.step();
     ctx.say(line.str());
   }
 }
@@ -54,6 +60,7 @@ class Gptq final : public PtqAlgorithm {
  public:
   Gptq(GptqOptions opt, bool quantized_inputs) : opt_(opt), quantized_inputs_(quantized_inputs) {}
   std::string_view name() const override { return "gptq"; }
+  bool streams() const override { return true; }
   void run(PtqContext& ctx) const override {
     quantize_sequentially(ctx, "gptq", quantized_inputs_, [&](LinearId id, const Eigen::MatrixXd& H, std::ostream& line) {
       const model::TensorQuant quant = ctx.weight_format(id);

@@ -40,6 +40,7 @@ class Lsaq final : public PtqAlgorithm {
     }
     const model::Runtime fp32(ctx.weights, model::QuantScheme{});
     const std::vector<double> importance = logit_lens_importance(fp32, ctx.calib, ctx.ctx, opt_.k);
+    ctx.layer_importance = importance;  // the run's record (PtqRunResult::layer_importance)
 
     AllocationProblem p;
     p.cost.assign(static_cast<std::size_t>(layers), std::vector<std::uint64_t>(cands.size(), 0));

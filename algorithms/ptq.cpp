@@ -1,4 +1,4 @@
-// The PTQ registry, pipeline parser and runner, and the schemes a PTQ result is calibrated and deployed with.
+// The PTQ registry, pipeline parser and runner.
 #include "algorithms/ptq.hpp"
 
 #include <stdexcept>
@@ -37,32 +37,6 @@ const Entry& find(std::string_view name) {
 
 }  // namespace
 
-model::QuantScheme PtqContext::calibration_scheme() const {
-  model::QuantScheme s = scheme;
-  s.gemm = model::GemmMode::fakequant;
-  s.linear.weight = {};
-  for (auto& [name, q] : s.overrides) q.weight = {};
-  return s;
-}
-
-model::QuantScheme PtqContext::deployed_scheme() const {
-  return scheme.gemm == model::GemmMode::exact ? scheme : calibration_scheme();
-}
-
-model::Runtime PtqContext::deployed_runtime() const {
-  model::Runtime rt(weights, deployed_scheme());
-  if (scheme.gemm == model::GemmMode::exact)
-    for (const auto& [id, s] : scales) rt.set_weight_scales(id, s.bytes, s.tensor_scale);
-  return rt;
-}
-
-std::vector<model::LinearId> PtqContext::quantized_linears() const {
-  std::vector<model::LinearId> ids;
-  for (const auto& id : weights->linear_ids())
-    if (weight_format(id).enabled()) ids.push_back(id);
-  return ids;
-}
-
 std::vector<std::string> algorithm_names() {
   std::vector<std::string> v;
   for (const auto& e : kRegistry) v.emplace_back(e.name);
@@ -98,10 +72,19 @@ std::vector<std::unique_ptr<PtqAlgorithm>> parse_pipeline(std::string_view spec)
   return steps;
 }
 
+void require_streaming(std::string_view spec) {
+  for (const auto& step : parse_pipeline(spec))
+    if (!step->streams())
+      throw std::invalid_argument("streamed PTQ (--stream on) runs rtn, gptq and gptvq; '" + std::string(step->name()) +
+                                  "' needs the whole model resident (use --stream off)");
+}
+
 void run_pipeline(std::string_view spec, PtqContext& ctx) {
   if (!ctx.weights) throw std::invalid_argument("PTQ needs a model");
   if (ctx.quantized_linears().empty()) throw std::invalid_argument("PTQ needs a weight format (--weights)");
-  for (const auto& step : parse_pipeline(spec)) {
+  const auto steps = parse_pipeline(spec);
+  if (ctx.stream) require_streaming(spec);
+  for (const auto& step : steps) {
     std::string line = "[";
     line.append(step->name()).append("]");
     ctx.say(line);

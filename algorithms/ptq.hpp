@@ -7,47 +7,18 @@
 #include <string_view>
 #include <vector>
 
+#include "algorithms/ptq_context.hpp"
 #include "algorithms/step_params.hpp"
-#include "algorithms/weight_scales.hpp"
-#include "model/quant_scheme.hpp"
-#include "model/runtime.hpp"
 
 namespace mxlab::algorithms {
-
-using PtqLog = std::function<void(const std::string&)>;
-
-struct PtqContext {
-  std::shared_ptr<model::ModelWeights> weights;  // transformed, then quantized, in place
-  std::vector<int> calib;                         // calibration token stream
-  int ctx = 256;                                  // calibration window (tokens per forward)
-  // The target: weight and input format of every linear (per layer through `overrides` and for_linear(id)), the
-  // classifier when quantize_classifier, KV cache / attention operands, and how the deployed model multiplies.
-  model::QuantScheme scheme;
-  PtqLog log;                                     // progress lines (may be empty)
-  // Filled by the weight quantizer step (rtn, gptq): per quantized linear, its format and block scales.
-  std::map<model::LinearId, WeightScales> scales;
-
-  // The scheme the algorithms calibrate with: `scheme`'s activation, KV and attention hooks, weight hooks off
-  // (weights are quantized in place), float GEMMs.
-  model::QuantScheme calibration_scheme() const;
-  // The scheme to evaluate the result with: in fakequant GEMM mode the calibration scheme; in exact mode
-  // `scheme` itself (weight hooks on, quantizing against the recorded scales; see deployed_runtime).
-  model::QuantScheme deployed_scheme() const;
-  // A runtime of the quantized weights under deployed_scheme(); in exact mode every quantized linear's weight
-  // hook is given its recorded scales (Runtime::set_weight_scales), so it multiplies the codes the step chose.
-  model::Runtime deployed_runtime() const;
-  void say(const std::string& line) const { if (log) log(line); }
-  // The linear layers whose weights the pipeline quantizes: those with a weight format in `scheme`.
-  std::vector<model::LinearId> quantized_linears() const;
-  // The weight format of one linear (scheme.for_linear(id).weight).
-  model::TensorQuant weight_format(model::LinearId id) const { return scheme.for_linear(id).weight; }
-};
 
 class PtqAlgorithm {
  public:
   virtual ~PtqAlgorithm() = default;
   virtual std::string_view name() const = 0;
   virtual void run(PtqContext& ctx) const = 0;
+  // Whether the step works layer by layer through PtqContext's layer_begin/layer_end (streamed PTQ may run it).
+  virtual bool streams() const { return false; }
 };
 
 // Registered names, in the order a pipeline must respect: lsaq (per-layer formats), smoothquant, awq (transforms),
@@ -61,6 +32,8 @@ std::unique_ptr<PtqAlgorithm> make_algorithm(std::string_view step);
 // pipeline ends without one. Throws std::invalid_argument on an unknown name or parameter, a repeat or a wrong
 // order.
 std::vector<std::unique_ptr<PtqAlgorithm>> parse_pipeline(std::string_view spec);
+// Throws std::invalid_argument naming the first step of `spec` that cannot run streamed (PtqAlgorithm::streams).
+void require_streaming(std::string_view spec);
 void run_pipeline(std::string_view spec, PtqContext& ctx);
 
 }  // namespace mxlab::algorithms

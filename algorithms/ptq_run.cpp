@@ -3,12 +3,15 @@
 
 #include <chrono>
 #include <cmath>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 
+#include "algorithms/export.hpp"
 #include "algorithms/parallel.hpp"
 #include "model/eval_json.hpp"
 #include "model/load_model.hpp"
+#include "model/progress.hpp"
 #include "model/text_corpus.hpp"
 
 namespace mxlab::algorithms {
@@ -28,7 +31,7 @@ PtqSession prepare_session(const PtqSessionOptions& opt, const PtqLog& log) {
                                     file.string() + ")" + kAllow);
   }
   PtqSession s;
-  s.fp32 = std::make_shared<const model::ModelWeights>(model::load_model(opt.model));
+  s.fp32 = std::make_shared<const model::ModelWeights>(model::load_model(opt.model, opt.load));
   const model::Tokenizer tok(opt.tokenizer);
   model::Runtime fp(s.fp32);
   CalibWindows calib = calibration_windows(fp, tok, opt.calib);
@@ -56,9 +59,15 @@ PtqSession prepare_session(const PtqSessionOptions& opt, const PtqLog& log) {
 }
 
 PtqRunResult run_ptq(const PtqSession& session, std::string_view pipeline, const model::QuantScheme& scheme,
-                     const PtqLog& log) {
+                     const PtqLog& log, const PtqExport* out) {
   const auto t0 = std::chrono::steady_clock::now();
   PtqContext ctx{std::make_shared<model::ModelWeights>(*session.fp32), session.calib, session.ctx, scheme, log, {}};
+  std::shared_ptr<StreamedExport> streamed;
+  if (session.fp32->streamed) {
+    if (!out) throw std::invalid_argument("streamed PTQ writes the quantized model as it goes: it needs --out DIR");
+    streamed = std::make_shared<StreamedExport>(ctx, *out);
+    ctx.stream = streamed;
+  }
   run_pipeline(pipeline, ctx);
   PtqRunResult r;
   r.pipeline = std::string(pipeline);
@@ -73,18 +82,39 @@ PtqRunResult run_ptq(const PtqSession& session, std::string_view pipeline, const
     r.weight_count += static_cast<std::uint64_t>(rec.rows * rec.cols);
     r.linears.push_back(rec);
   }
+  r.scales = ctx.scales;
+  r.layer_importance = ctx.layer_importance;
+  if (streamed) {  // the head and metadata, then the quantized model as written, streamed, is what is evaluated
+    model::QuantizedCheckpoint q = quantized_checkpoint(r);
+    q.provenance.update(out->provenance);
+    streamed->finish(ctx, q);
+    ctx.stream.reset(), streamed.reset();
+    ctx.weights.reset(), r.weights.reset();  // free the FP32 head copy before loading the written one
+    r.weights = std::make_shared<model::ModelWeights>(model::load_model(out->path, model::LoadMode::streamed));
+  } else if (out) {
+    export_run(r, *out);
+  }
   // The texts in parallel, each on its own runtimes; text i's quantized runtime starts at the forward-call count
   // (stochastic-rounding streams) one runtime evaluating the texts in order would have reached.
-  const model::Runtime quant = ctx.deployed_runtime();
+  const model::Runtime quant = ctx.deployed_runtime(r.weights);
   const std::size_t seq_len = static_cast<std::size_t>(quant.config().seq_len);
   std::vector<model::EvalResult> evals(session.texts.size());
+  std::size_t windows = 0, done = 0;
+  for (const EvalText& t : session.texts) windows += t.tokens.size() / seq_len;
+  model::Progress bar("eval", windows);
+  std::mutex mu;
   parallel_items(0, session.texts.size(), [&](std::size_t i) {
     model::Runtime q = quant, ref(session.fp32);
     for (std::size_t j = 0; j < i; ++j) skip_forward_calls(q, session.texts[j].tokens.size() / seq_len);  // its windows
-    evals[i] = model::evaluate(q, session.texts[i].tokens, {}, &ref);
+    model::EvalOptions opt;
+    opt.progress = [&](std::size_t w, std::size_t) {
+      if (w == 0) return;
+      const std::lock_guard<std::mutex> lock(mu);
+      bar.set(++done);
+    };
+    evals[i] = model::evaluate(q, session.texts[i].tokens, opt, &ref);
   });
   for (std::size_t i = 0; i < evals.size(); ++i) r.evals.emplace_back(session.texts[i].name, evals[i]);
-  r.scales = std::move(ctx.scales);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }
@@ -108,6 +138,7 @@ void to_json(nlohmann::json& j, const PtqRunResult& r) {
        {"seconds", r.seconds},
        {"bits_per_weight", r.bits_per_weight()},
        {"weight_bits", r.weight_bits}};
+  if (!r.layer_importance.empty()) j["layer_importance"] = r.layer_importance;
   nlohmann::json layers = nlohmann::json::array();
   for (const LinearRecord& l : r.linears)
     layers.push_back({{"name", model::linear_name(l.id)}, {"weights", l.weight.describe()}, {"rows", l.rows},

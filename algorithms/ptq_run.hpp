@@ -3,6 +3,7 @@
 // `mxlab ptq-table` and sweep runners call these.
 #pragma once
 #include <filesystem>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -11,7 +12,9 @@
 #include "algorithms/calibration_data.hpp"
 #include "algorithms/ptq.hpp"
 #include "model/eval.hpp"
+#include "model/load_model.hpp"
 #include "model/quantized_checkpoint.hpp"
+#include "model/safetensors.hpp"
 
 namespace mxlab::algorithms {
 
@@ -31,6 +34,9 @@ struct PtqSessionOptions {
   std::vector<std::pair<std::string, std::filesystem::path>> eval_texts;  // name, file
   std::size_t eval_tokens = 32768;         // first tokens of each text (0 = all)
   bool allow_overlap = false;              // accept a calibration text that shares text with an evaluation text
+  // resident, or streamed (only the layer being computed resident: PTQ then streams too, see run_ptq); automatic
+  // streams an HF checkpoint above model::kStreamAboveBytes of FP32 layers (load_model).
+  model::LoadMode load = model::LoadMode::resident;
 };
 
 // What every run shares: the FP32 model, the calibration stream (windows of `ctx` tokens) and the texts.
@@ -68,16 +74,30 @@ struct PtqRunResult {
   std::vector<std::pair<std::string, model::EvalResult>> evals;  // per session text, against FP32
   std::size_t calib_tokens = 0;
   double seconds = 0;
+  // Per decoder layer, when the pipeline computed it (lsaq, lsaq+X: logit-lens importance, PtqContext); else empty.
+  std::vector<double> layer_importance;
 
   double bits_per_weight() const { return static_cast<double>(weight_bits) / static_cast<double>(weight_count); }
 };
 
-// Runs `pipeline` on a copy of the FP32 weights with `scheme` (progress lines to `log`), then evaluates the
-// deployed model (PtqContext::deployed_runtime) on every session text against FP32.
-PtqRunResult run_ptq(const PtqSession& session, std::string_view pipeline, const model::QuantScheme& scheme,
-                     const PtqLog& log = {});
+// Where `mxlab ptq --out` writes the quantized model (algorithms/export.hpp).
+struct PtqExport {
+  std::filesystem::path path;               // a directory (X.safetensors: one file, resident runs only)
+  std::optional<model::Dtype> dequantized;  // bf16 or f32 plain weights; nullopt: packed codes and scales (exact)
+  nlohmann::json provenance = nlohmann::json::object();  // added to the run's (source model, calibration, ...)
+};
 
-// The record: algo, weights, acts, gemm, acc, calib_tokens, seconds, bits_per_weight, weight_bits, layers
+// Runs `pipeline` on a copy of the FP32 weights with `scheme` (progress lines to `log`), writes the result to `out`
+// when given, then evaluates the deployed model (PtqContext::deployed_runtime) on every session text against FP32.
+// A session loaded streamed runs streamed PTQ (the steps must stream: rtn, gptq, gptvq; `out` is required): each
+// layer is read, quantized and written to `out` in turn, and the evaluation reads the written checkpoint back,
+// streamed. Its quantized weights equal the resident run's bit for bit, and so do its evaluations when `out` keeps
+// the values exactly (packed, or dequantized f32).
+PtqRunResult run_ptq(const PtqSession& session, std::string_view pipeline, const model::QuantScheme& scheme,
+                     const PtqLog& log = {}, const PtqExport* out = nullptr);
+
+// The record: algo, weights, acts, gemm, acc, calib_tokens, seconds, bits_per_weight, weight_bits, layer_importance
+// (when computed), layers
 // [{name, weights, rows, cols, bits, bits_per_weight}], and one EvalResult object (model/eval_json.hpp) per text.
 void to_json(nlohmann::json& j, const PtqRunResult& r);
 // The exported form of a run (model::save_hf): the deployed scheme, each quantized linear's format, block and

@@ -13,6 +13,8 @@
 #include "experiments/report.hpp"
 #include "experiments/runner.hpp"
 #include "model/hf_format.hpp"
+#include "model/load_model.hpp"
+#include "model/progress.hpp"
 
 namespace mxlab::cli {
 namespace {
@@ -24,24 +26,37 @@ using namespace mxlab::algorithms;
 struct PtqArgs {
   ModelArgs paths;
   GemmArgs gemm;
-  std::string algo = "rtn", weights, acts = "none", round = "even", calib, out, dequantized, budget;
+  std::string algo = "rtn", weights, acts = "none", round = "even", calib, out, dequantized, budget, stream = "auto";
   std::string block = "0", act_block = "0";
   int calib_samples = 128, calib_len = 0;  // 0 = the model's seq_len, the evaluation context
   std::size_t eval_tokens = 32768;
   std::uint64_t seed = 1234, round_seed = 0;
-  bool classifier = false, json = false, allow_overlap = false;
+  bool classifier = false, json = false, allow_overlap = false, quiet = false, no_eval = false;
 };
 
-void log_stderr(const std::string& line) { std::cerr << line << "\n"; }
+// A log line clears a progress bar's line first (the bar redraws itself on its next step).
+void log_stderr(const std::string& line) { std::cerr << (Progress::enabled() ? "\r\x1b[K" : "") << line << "\n"; }
+
+// --stream: off, on (streamed PTQ: needs --out DIR and steps that stream), or auto: streamed when the checkpoint is
+// large (load_model's rule) and the run can stream.
+LoadMode load_mode(const PtqArgs& a) {
+  const LoadMode m = parse_load_mode(a.stream);
+  if (m != LoadMode::automatic) return m;
+  bool streams = !a.out.empty() && fs::path(a.out).extension() != ".safetensors";
+  for (const auto& step : parse_pipeline(a.algo)) streams = streams && step->streams();
+  return streams ? LoadMode::automatic : LoadMode::resident;
+}
 
 PtqSession prepare(const PtqArgs& a) {
   PtqSessionOptions o;
   o.model = model_path(a.paths);
   o.tokenizer = tokenizer_path(a.paths);
   o.calib = {a.calib.empty() ? fs::path() : resolve(a.calib, "", a.paths.data_dir), a.calib_samples, a.calib_len, a.seed};
-  for (const auto& [name, file] : kDefaultEvalTexts) o.eval_texts.emplace_back(name, resolve("", file, a.paths.data_dir));
+  if (!a.no_eval)
+    for (const auto& [name, file] : kDefaultEvalTexts) o.eval_texts.emplace_back(name, resolve("", file, a.paths.data_dir));
   o.eval_tokens = a.eval_tokens;
   o.allow_overlap = a.allow_overlap;
+  o.load = load_mode(a);
   return prepare_session(o, log_stderr);
 }
 
@@ -84,6 +99,7 @@ void add_options(CLI::App* cmd, PtqArgs& a) {
       ->capture_default_str();
   cmd->add_flag("--quantize-classifier", a.classifier, "Also quantize the classifier");
   cmd->add_option("--eval-tokens", a.eval_tokens, "Tokens of each evaluation text (0 = all)")->capture_default_str();
+  cmd->add_flag("--no-eval", a.no_eval, "Quantize (and write --out) only: no evaluation against FP32");
   add_gemm_options(cmd, a.gemm);
 }
 
@@ -103,25 +119,39 @@ void add_ptq(CLI::App& app) {
                   "scales and scheme, reloaded exactly by `eval --model`");
   cmd->add_option("--dequantized", a->dequantized, "With --out: plain bf16 or f32 weights instead, for other tools")
       ->check(CLI::IsMember({"bf16", "f32"}));
+  cmd->add_option("--stream", a->stream,
+                  "Streamed PTQ (HF checkpoints; rtn, gptq, gptvq): each layer read, quantized and written to --out DIR "
+                  "(one shard per layer) in turn, only that layer resident; auto: when the FP32 layers exceed 2 GiB")
+      ->check(CLI::IsMember({"on", "off", "auto"}))
+      ->capture_default_str();
+  cmd->add_flag("--quiet", a->quiet, "No progress bars");
   cmd->add_flag("--json", a->json, "Print JSON");
   cmd->callback([a] {
     const QuantScheme s = scheme(*a, a->weights, a->acts);
     if (!a->budget.empty()) a->algo = with_budget(a->algo, a->budget);  // lsaq's budget
+    const bool vq_weights = s.linear.weight.format && traits(*s.linear.weight.format).family == Family::vq;
     for (const auto& step : parse_pipeline(a->algo))  // reject a bad pipeline or destination before the expensive work
-      if (step->name() == "gptvq" && !a->out.empty() && a->dequantized.empty())
-        throw std::invalid_argument("gptvq: VQ codes and codebooks have no packed export yet; use --out with --dequantized f32");
+      if (step->name() == "gptvq" && !vq_weights && !a->out.empty() && a->dequantized.empty())
+        throw std::invalid_argument("gptvq: a packed --out needs a VQ weight format (--weights vq2_d2, vq3_d1, ...); "
+                                    "or use --out with --dequantized f32");
     if (!a->out.empty()) check_writable(a->out);
     if (!a->dequantized.empty() && a->out.empty()) throw std::invalid_argument("--dequantized needs --out");
-    const PtqRunResult r = run_ptq(prepare(*a), a->algo, s, log_stderr);
-    if (!a->dequantized.empty()) {
-      save_hf(*r.weights, a->out, a->dequantized == "bf16" ? Dtype::bf16 : Dtype::f32);
-    } else if (!a->out.empty()) {
-      QuantizedCheckpoint q = quantized_checkpoint(r);
-      q.provenance["model"] = model_path(a->paths).filename().string();
-      q.provenance["calib"] = a->calib.empty() ? "generated by the FP32 model" : fs::path(a->calib).filename().string();
-      q.provenance["calib_seed"] = a->seed;
-      save_hf(*r.weights, a->out, Dtype::f32, &q);
+    if (a->stream == "on" && a->out.empty())
+      throw std::invalid_argument("--stream on writes the quantized model layer by layer as it goes: it needs --out DIR");
+    if (a->stream == "on") require_streaming(a->algo);
+    if (a->stream == "on" && fs::exists(a->out) && !(fs::is_directory(a->out) && fs::is_empty(a->out)))
+      throw std::invalid_argument("--out " + a->out + ": exists and is not an empty directory (--stream on writes a new "
+                                  "sharded checkpoint directory)");
+    Progress::set_quiet(a->quiet);
+    std::optional<PtqExport> out;
+    if (!a->out.empty()) {
+      out = PtqExport{a->out, std::nullopt, {}};
+      if (!a->dequantized.empty()) out->dequantized = a->dequantized == "bf16" ? Dtype::bf16 : Dtype::f32;
+      out->provenance = {{"model", model_path(a->paths).filename().string()},
+                         {"calib", a->calib.empty() ? "generated by the FP32 model" : fs::path(a->calib).filename().string()},
+                         {"calib_seed", a->seed}};
     }
+    const PtqRunResult r = run_ptq(prepare(*a), a->algo, s, log_stderr, out ? &*out : nullptr);
     if (a->json) std::cout << nlohmann::json(r).dump() << "\n";
     else std::cout << summary(r);
   });

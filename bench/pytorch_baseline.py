@@ -9,9 +9,11 @@
       The reference GPTQ solve (IST-DASLab/gptq fasterquant, the paper's Algorithm 1: dampening 0.01, Cholesky of
       H^-1 by cholesky/cholesky_inverse/cholesky, lazy blocks of 128, 4-bit asymmetric min-max groups of 128) on
       the shapes of bench/gptq_bench.cpp BM_GptqSolve (default 4096x4096 4096x11008 11008x4096), 2 threads.
-  bench/pytorch_baseline.py hf DIR [--ctx 2048] [--windows 1] [--threads 1,2]
+  bench/pytorch_baseline.py hf DIR [--ctx 2048] [--windows 1] [--threads 1,2] [--stream]
       FP32 eval tokens/s of a Hugging Face Llama checkpoint (config.json + model.safetensors, bf16/f16/f32, read
       with numpy from the safetensors header: no `transformers`), e.g. one written by `mxlab synth-model`.
+      --stream: decoder layers stay in the memory-mapped file and are widened to FP32 each time a forward uses
+      them (as `mxlab eval --stream on`), for checkpoints whose FP32 copy does not fit (7B: 27 GB).
 
 Needs Debian's python3-torch and python3-numpy (not installed by scripts/install-deps: a baseline only) and
 OpenBLAS as libblas.so.3 (else torch falls back to the reference BLAS, ~20x slower).

@@ -3,6 +3,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import struct
 import time
 
@@ -82,6 +83,22 @@ def main_gptq(argv):
 DTYPES = {"F32": np.float32, "F16": np.float16, "BF16": np.uint16}
 
 
+def widen(view, dtype, shape):
+    raw = np.frombuffer(view, dtype=DTYPES[dtype]).reshape(shape)
+    if dtype == "BF16":  # bf16 -> f32: the 16 bits are the top half of the float
+        raw = (raw.astype(np.uint32) << 16).view(np.float32)
+    return torch.from_numpy(np.ascontiguousarray(raw, dtype=np.float32))
+
+
+class StreamedTensors(dict):
+    """Decoder-layer tensors widened to FP32 from the memory-mapped file each time they are read (as `mxlab eval
+    --stream on` does); everything else widened once."""
+
+    def __getitem__(self, name):
+        v = dict.__getitem__(self, name)
+        return widen(*v) if isinstance(v, tuple) else v
+
+
 def read_safetensors(path, out):
     with open(path, "rb") as f:
         n = struct.unpack("<Q", f.read(8))[0]
@@ -92,15 +109,13 @@ def read_safetensors(path, out):
         if name == "__metadata__":
             continue
         a, b = info["data_offsets"]
-        raw = np.frombuffer(data[base + a:base + b], dtype=DTYPES[info["dtype"]]).reshape(info["shape"])
-        if info["dtype"] == "BF16":  # bf16 -> f32: the 16 bits are the top half of the float
-            raw = (raw.astype(np.uint32) << 16).view(np.float32)
-        out[name] = torch.from_numpy(np.ascontiguousarray(raw, dtype=np.float32))
+        view = (data[base + a:base + b], info["dtype"], info["shape"])
+        out[name] = view if isinstance(out, StreamedTensors) and ".layers." in name else widen(*view)
 
 
-def load_hf(d):
+def load_hf(d, stream=False):
     cfg = json.load(open(os.path.join(d, "config.json")))
-    t = {}
+    t = StreamedTensors() if stream else {}
     index = os.path.join(d, "model.safetensors.index.json")
     files = sorted(set(json.load(open(index))["weight_map"].values())) if os.path.exists(index) else ["model.safetensors"]
     for f in files:
@@ -153,8 +168,9 @@ def main_hf(argv):
     ap.add_argument("--ctx", type=int, default=2048)
     ap.add_argument("--windows", type=int, default=1)
     ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--stream", action="store_true", help="widen each decoder layer from the mmap'd file when used")
     a = ap.parse_args(argv)
-    cfg, t = load_hf(a.dir)
+    cfg, t = load_hf(a.dir, a.stream)
     g = torch.Generator().manual_seed(1)
     with torch.inference_mode():
         for threads in (int(v) for v in a.threads.split(",")):
@@ -165,4 +181,5 @@ def main_hf(argv):
                 nll += F.cross_entropy(forward_hf(cfg, t, win)[:-1], win[1:], reduction="sum").item()
             dt, cpu = time.perf_counter() - t0, time.process_time() - c0
             print(f"hf fp32 threads {threads}: {a.windows * a.ctx / dt:.2f} tokens/s over {a.windows} x {a.ctx}, "
-                  f"{a.windows * a.ctx / cpu:.2f} tokens per process-CPU-second (nll {nll / (a.windows * (a.ctx - 1)):.4f}, torch {torch.__version__})", flush=True)
+                  f"{a.windows * a.ctx / cpu:.2f} tokens per process-CPU-second, peak RSS "
+                  f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB (nll {nll / (a.windows * (a.ctx - 1)):.4f}, torch {torch.__version__})", flush=True)

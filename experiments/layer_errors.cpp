@@ -31,7 +31,10 @@ std::vector<double> residual_rel_errors(const algorithms::PtqSession& session, c
   return diff;
 }
 
-std::optional<std::vector<double>> layer_importance(const algorithms::PtqRunResult&) { return std::nullopt; }
+std::optional<std::vector<double>> layer_importance(const algorithms::PtqRunResult& r) {
+  if (r.layer_importance.empty()) return std::nullopt;
+  return r.layer_importance;
+}
 
 LayerTable block_table(const algorithms::PtqSession& session, const algorithms::PtqRunResult& r) {
   LayerTable t;

@@ -1,5 +1,5 @@
 // Per-decoder-layer details of a PTQ run for the result store: how far the quantized model's residual stream is
-// from FP32's after each decoder layer, each layer's exact weight storage, and (hook) per-layer importance.
+// from FP32's after each decoder layer, each layer's exact weight storage, and per-layer importance (LSAQ).
 #pragma once
 #include <optional>
 #include <vector>
@@ -19,8 +19,9 @@ namespace mxlab::experiments {
 std::vector<double> residual_rel_errors(const algorithms::PtqSession& session, const algorithms::PtqRunResult& r,
                                         std::size_t max_windows = 4);
 
-// Per-layer importance scores when the pipeline produced them (LSAQ's, once algorithms/ exposes them in
-// PtqRunResult); nullopt today. The one place to connect them: the blocks table stores what this returns.
+// Per-layer importance scores when the pipeline produced them (PtqRunResult::layer_importance: LSAQ's logit-lens
+// importance, for lsaq and lsaq+X); nullopt for every other pipeline, so the blocks table has no importance column
+// there rather than a column of zeros (0 would claim "this layer changes nothing").
 std::optional<std::vector<double>> layer_importance(const algorithms::PtqRunResult& r);
 
 // The per-decoder-layer table: names "layers.<l>", columns residual_rel_error, bits (sum over the layer's

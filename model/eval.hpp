@@ -10,7 +10,7 @@ namespace mxlab::model {
 struct EvalOptions {
   int ctx = 0;                 // window length; 0 = the model's seq_len
   std::size_t max_tokens = 0;  // use only the first max_tokens of the stream (0 = all)
-  std::function<void(std::size_t window, std::size_t windows)> progress;  // (0, n) first, then after each window
+  std::function<void(std::size_t window, std::size_t windows)> progress = {};  // (0, n) first, then after each window
 };
 
 struct EvalResult {

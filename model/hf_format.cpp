@@ -340,59 +340,90 @@ std::vector<std::pair<std::string, std::vector<std::int64_t>>> hf_tensor_shapes(
   return out;
 }
 
-void save_hf(const ModelWeights& w, const fs::path& path, Dtype dtype, const QuantizedCheckpoint* quant) {
+namespace {
+// A quantized linear: its packed codes and scales (rows in HF order) and its metadata entry, or false to store it
+// as plain numbers.
+bool add_packed(SafetensorsWriter& st, const QuantizedCheckpoint* quant, nlohmann::json& entries, LinearId id,
+                const std::string& name, const Matrix& m, int heads) {
+  const auto it = quant ? quant->linears.find(id) : decltype(quant->linears)::const_iterator{};
+  if (!quant || it == quant->linears.end()) return false;
+  std::vector<std::uint8_t> bytes = pack_linear(it->second, m, hf_order(m.rows(), heads));
+  const auto row_bytes = static_cast<std::int64_t>(bytes.size()) / m.rows();
+  st.add_u8(name + kPackedSuffix, {m.rows(), row_bytes}, std::move(bytes));
+  entries[name] = packed_entry(it->second, m);
+  return true;
+}
+void add_matrix(SafetensorsWriter& st, const std::string& name, const Matrix& m, Dtype dtype) {
+  st.add(name, {m.rows(), m.cols()}, m.data(), dtype);
+}
+void add_vector(SafetensorsWriter& st, const std::string& name, const Vector& v, Dtype dtype) {
+  st.add(name, {v.size()}, v.data(), dtype);
+}
+}  // namespace
+
+void add_hf_layer(SafetensorsWriter& st, const ModelWeights& w, int l, Dtype dtype, const QuantizedCheckpoint* quant,
+                  nlohmann::json& entries) {
+  const std::string p = "model.layers." + std::to_string(l) + ".";
+  const LayerWeights& L = w.layers.at(static_cast<std::size_t>(l));
+  add_vector(st, p + "input_layernorm.weight", L.rms_att, dtype);
+  add_vector(st, p + "post_attention_layernorm.weight", L.rms_ffn, dtype);
+  for (const LinearItem& it : linear_items(w.config)) {
+    const Linear& lin = w.linear({l, it.kind});
+    if (!add_packed(st, quant, entries, {l, it.kind}, p + it.name, lin.weight, it.heads))
+      add_matrix(st, p + it.name + ".weight", it.heads ? permute_llama2c_to_hf(lin.weight, it.heads) : lin.weight, dtype);
+    if (lin.bias.size()) {
+      const Vector b = it.heads ? Vector(permute_llama2c_to_hf(Matrix(lin.bias), it.heads).col(0)) : lin.bias;
+      add_vector(st, p + it.name + ".bias", b, dtype);
+    }
+  }
+}
+
+void add_hf_head(SafetensorsWriter& st, const ModelWeights& w, Dtype dtype, const QuantizedCheckpoint* quant,
+                 nlohmann::json& entries) {
   const ModelConfig& c = w.config;
-  const bool file = path.extension() == ".safetensors";  // that file, with config.json beside it
-  const fs::path dir = file ? (path.has_parent_path() ? path.parent_path() : fs::path(".")) : path;
   if (c.shared_classifier && w.classifier.weight != w.token_embedding)
     throw std::invalid_argument("save: the classifier differs from the token embedding but config.shared_classifier "
                                 "is set (set it to false to save a separate classifier)");
+  add_matrix(st, "model.embed_tokens.weight", w.token_embedding, dtype);
+  add_vector(st, "model.norm.weight", w.rms_final, dtype);
+  if (!c.shared_classifier && !add_packed(st, quant, entries, {-1, LinearKind::classifier}, "lm_head", w.classifier.weight, 0))
+    add_matrix(st, "lm_head.weight", w.classifier.weight, dtype);
+}
+
+std::string quantization_metadata(const QuantizedCheckpoint& quant, const nlohmann::json& entries) {
+  const nlohmann::json q = {{"version", 1}, {"scheme", scheme_to_json(quant.scheme)}, {"provenance", quant.provenance},
+                            {"tensors", entries}};
+  return q.dump();
+}
+
+void write_hf_config(const fs::path& dir, const ModelWeights& w, Dtype dtype) {
   const bool qwen = !w.layers.empty() && w.layers[0].q.bias.size() > 0;
-  const nlohmann::json j = hf_config_json(c, dtype, qwen);
-  SafetensorsWriter st;
-  st.set_metadata("format", "pt");
-  auto add = [&](const std::string& name, const Matrix& m) { st.add(name, {m.rows(), m.cols()}, m.data(), dtype); };
-  auto add_vec = [&](const std::string& name, const Vector& v) { st.add(name, {v.size()}, v.data(), dtype); };
-  nlohmann::json qmeta;
-  if (quant)
-    qmeta = {{"version", 1}, {"scheme", scheme_to_json(quant->scheme)}, {"provenance", quant->provenance},
-             {"tensors", nlohmann::json::object()}};
-  // a quantized linear: its packed codes and scales (rows in HF order), or false to store it as plain numbers
-  auto add_packed = [&](LinearId id, const std::string& name, const Matrix& m, int heads) {
-    const auto it = quant ? quant->linears.find(id) : decltype(quant->linears)::const_iterator{};
-    if (!quant || it == quant->linears.end()) return false;
-    std::vector<std::uint8_t> bytes = pack_linear(it->second, m, hf_order(m.rows(), heads));
-    const auto row_bytes = static_cast<std::int64_t>(bytes.size()) / m.rows();
-    st.add_u8(name + kPackedSuffix, {m.rows(), row_bytes}, std::move(bytes));
-    qmeta["tensors"][name] = packed_entry(it->second, m);
-    return true;
-  };
-  add("model.embed_tokens.weight", w.token_embedding);
-  for (int l = 0; l < c.n_layers; ++l) {
-    const std::string p = "model.layers." + std::to_string(l) + ".";
-    const LayerWeights& L = w.layers[l];
-    add_vec(p + "input_layernorm.weight", L.rms_att);
-    add_vec(p + "post_attention_layernorm.weight", L.rms_ffn);
-    for (const LinearItem& it : linear_items(c)) {
-      const Linear& lin = w.linear({l, it.kind});
-      if (!add_packed({l, it.kind}, p + it.name, lin.weight, it.heads))
-        add(p + it.name + ".weight", it.heads ? permute_llama2c_to_hf(lin.weight, it.heads) : lin.weight);
-      if (lin.bias.size()) {
-        const Vector b = it.heads ? Vector(permute_llama2c_to_hf(Matrix(lin.bias), it.heads).col(0)) : lin.bias;
-        add_vec(p + it.name + ".bias", b);
-      }
-    }
-  }
-  add_vec("model.norm.weight", w.rms_final);
-  if (!c.shared_classifier && !add_packed({-1, LinearKind::classifier}, "lm_head", w.classifier.weight, 0))
-    add("lm_head.weight", w.classifier.weight);
-  if (quant) st.set_metadata(kQuantizationKey, qmeta.dump());
-  fs::create_directories(dir);  // only now: a weight off its scales' grid (pack_linear throws) leaves nothing behind
-  st.write(file ? path : dir / "model.safetensors");
   AtomicFile cfg(dir / "config.json");
-  const std::string text = j.dump(2) + "\n";
+  const std::string text = hf_config_json(w.config, dtype, qwen).dump(2) + "\n";
   cfg.write(text.data(), text.size());
   cfg.commit();
+}
+
+void save_hf(const ModelWeights& w, const fs::path& path, Dtype dtype, const QuantizedCheckpoint* quant) {
+  const bool file = path.extension() == ".safetensors";  // that file, with config.json beside it
+  const fs::path dir = file ? (path.has_parent_path() ? path.parent_path() : fs::path(".")) : path;
+  SafetensorsWriter st;
+  st.set_metadata("format", "pt");
+  nlohmann::json entries = nlohmann::json::object();
+  add_hf_head(st, w, dtype, quant, entries);
+  for (int l = 0; l < w.config.n_layers; ++l) add_hf_layer(st, w, l, dtype, quant, entries);
+  if (quant) st.set_metadata(kQuantizationKey, quantization_metadata(*quant, entries));
+  fs::create_directories(dir);  // only now: a weight off its scales' grid (pack_linear throws) leaves nothing behind
+  // config.json first: killed between the two renames, weights without their config would not load
+  const bool had_config = fs::exists(dir / "config.json");
+  write_hf_config(dir, w, dtype);
+  try {
+    st.write(file ? path : dir / "model.safetensors");
+  } catch (...) {  // e.g. a full disk: leave nothing new behind
+    std::error_code ec;
+    if (!had_config) fs::remove(dir / "config.json", ec);
+    throw;
+  }
 }
 
 }  // namespace mxlab::model

@@ -42,6 +42,18 @@ std::optional<QuantizedCheckpoint> read_quantization(const std::filesystem::path
 void save_hf(const ModelWeights& w, const std::filesystem::path& path, Dtype dtype = Dtype::f32,
              const QuantizedCheckpoint* quant = nullptr);
 
+// The pieces of save_hf, for writers that put a checkpoint out in shards (model/hf_shards.hpp): decoder layer l's
+// tensors, or the embedding, final norm and lm_head (unless shared; throws when a shared classifier differs from
+// the embedding), added to `st` in HF naming and layout (q/k rows permuted; a linear `quant` holds stored packed,
+// its metadata entry added to the JSON object `entries`); the mxlab.quantization metadata of `quant` with those
+// entries; config.json written into `dir`.
+void add_hf_layer(SafetensorsWriter& st, const ModelWeights& w, int l, Dtype dtype, const QuantizedCheckpoint* quant,
+                  nlohmann::json& entries);
+void add_hf_head(SafetensorsWriter& st, const ModelWeights& w, Dtype dtype, const QuantizedCheckpoint* quant,
+                 nlohmann::json& entries);
+std::string quantization_metadata(const QuantizedCheckpoint& quant, const nlohmann::json& entries);
+void write_hf_config(const std::filesystem::path& dir, const ModelWeights& w, Dtype dtype);
+
 // Row permutations of a q or k weight (rows = n_heads * head_size) between the two RoPE layouts.
 // llama2c row (2j + a) of a head  <->  HF row (a * head_size/2 + j). Works on matrices and (n x 1) biases.
 Matrix permute_hf_to_llama2c(const Matrix& w, int n_heads);

@@ -65,7 +65,10 @@ const LayerWeights& Runtime::layer_weights(int l) {
   if (!weights_->streamed) return weights_->layers.at(static_cast<std::size_t>(l));
   if (l != streamed_layer_) {
     auto drop = [&](auto& cache) { std::erase_if(cache, [&](const auto& e) { return e.first.layer == streamed_layer_; }); };
-    if (streamed_layer_ >= 0) drop(weight_cache_), drop(exact_cache_);
+    if (streamed_layer_ >= 0) {
+      drop(weight_cache_);
+      std::erase_if(exact_cache_, [&](const auto& e) { return e.first.layer == streamed_layer_ && !e.second.packed; });
+    }
     streamed_.reset();  // before reading the next layer: at most one layer resident
     streamed_ = std::make_shared<const LayerWeights>(weights_->streamed->layer(l));
     streamed_layer_ = l;
@@ -95,23 +98,37 @@ const Matrix& Runtime::effective_weight(LinearId id) {
   return it->second;
 }
 
-const ExactMatrix& Runtime::exact_weight(LinearId id) {
-  if (auto it = exact_cache_.find(id); it != exact_cache_.end()) return it->second;
+ExactMatrix Runtime::quantize_weight_exact(LinearId id) {
   const Matrix& w = weights_of(id).weight;
   const TensorQuant& wq = scheme_.for_linear(id).weight;
   const std::span<const float> data(w.data(), static_cast<std::size_t>(w.size()));
   const int rows = static_cast<int>(w.rows()), cols = static_cast<int>(w.cols());
-  ExactMatrix m;
   if (auto s = weight_scales_.find(id); s != weight_scales_.end()) {
     try {
-      m = ExactMatrix::with_scales(*wq.format, wq.block_for(cols), data, rows, cols, s->second.bytes, s->second.tensor_scale);
+      return ExactMatrix::with_scales(*wq.format, wq.block_for(cols), data, rows, cols, s->second.bytes, s->second.tensor_scale);
     } catch (const std::invalid_argument& e) {
       throw std::invalid_argument(linear_name(id) + ": " + e.what());
     }
-  } else {
-    m = ExactMatrix::quantize(*wq.format, wq.config(cols, quant_stream(id, 0)), data, rows, cols);
   }
-  return exact_cache_.emplace(id, std::move(m)).first->second;
+  return ExactMatrix::quantize(*wq.format, wq.config(cols, quant_stream(id, 0)), data, rows, cols);
+}
+
+const Runtime::ExactWeight& Runtime::exact_weight(LinearId id) {
+  if (auto it = exact_cache_.find(id); it != exact_cache_.end()) return it->second;
+  const LinearQuant lq = scheme_.for_linear(id);
+  const bool int_acts = lq.input.enabled() && lq.input.static_scale <= 0 && int_block_encodes(*lq.input.format);
+  if (!int_acts) return exact_cache_.emplace(id, ExactWeight{quantize_weight_exact(id), std::nullopt}).first->second;
+  if (!weight_scales_.count(id)) {  // straight into the kernel's layout where the one-pass encoder covers it
+    const Matrix& m = weights_of(id).weight;
+    const TensorQuant& wq = lq.weight;
+    const int rows = static_cast<int>(m.rows()), cols = static_cast<int>(m.cols());
+    if (const auto e = encode_int_block_acts(*wq.format, wq.config(cols, quant_stream(id, 0)),
+                                             {m.data(), static_cast<std::size_t>(m.size())}, rows, cols))
+      if (auto p = pack_int_block_weights(*e)) return exact_cache_.emplace(id, ExactWeight{{}, std::move(p)}).first->second;
+  }
+  ExactWeight w{quantize_weight_exact(id), std::nullopt};
+  if ((w.packed = pack_int_block_weights(w.matrix))) w.matrix = {};
+  return exact_cache_.emplace(id, std::move(w)).first->second;
 }
 
 void Runtime::set_weight_scales(LinearId id, std::vector<std::uint8_t> scale_bytes, float tensor_scale) {
@@ -131,6 +148,26 @@ static ExactMatrix exact_static_input(const TensorQuant& q, const Matrix& x) {
   return ExactMatrix::with_scales(*q.format, block, {v.data(), static_cast<std::size_t>(v.size())}, rows, cols, scales);
 }
 
+// Both operands in block formats: every output as the hardware dot unit computes it (formats/exact_gemm.hpp), in
+// integer block dots where the formats allow (formats/int_block_gemm.hpp), bit for bit the same: activations
+// encoded straight into the kernel's layout when the one-pass encoder covers them, else through ExactMatrix.
+void Runtime::exact_linear(LinearId id, const LinearQuant& lq, const Matrix& x, Matrix& y) {
+  const std::span<float> out(y.data(), static_cast<std::size_t>(y.size()));
+  const std::span<const float> xs(x.data(), static_cast<std::size_t>(x.size()));
+  const int rows = static_cast<int>(x.rows()), cols = static_cast<int>(x.cols());
+  const QuantConfig cfg = lq.input.config(cols, quant_stream(id, 1, calls_));
+  const ExactWeight& w = exact_weight(id);
+  if (w.packed && lq.input.static_scale <= 0)
+    if (const auto a = encode_int_block_acts(*lq.input.format, cfg, xs, rows, cols); a && int_block_gemm_supports(*a, *w.packed, scheme_.acc))
+      return int_block_gemm(*a, *w.packed, scheme_.acc, out);
+  const ExactMatrix xq = lq.input.static_scale > 0 ? exact_static_input(lq.input, x)
+                                                   : ExactMatrix::quantize(*lq.input.format, cfg, xs, rows, cols);
+  if (!w.packed) return exact_gemm_fast(xq, w.matrix, scheme_.acc, out);
+  if (const auto a = pack_int_block_acts(xq); a && int_block_gemm_supports(*a, *w.packed, scheme_.acc))
+    return int_block_gemm(*a, *w.packed, scheme_.acc, out);
+  exact_gemm(xq, quantize_weight_exact(id), scheme_.acc, out);  // A's scales outside the kernel's range: rare
+}
+
 Matrix Runtime::linear(LinearId id, const Matrix& x, LinearObserver* observer) {
   const Linear& lin = weights_of(id);
   if (x.cols() != lin.in())
@@ -140,14 +177,7 @@ Matrix Runtime::linear(LinearId id, const Matrix& x, LinearObserver* observer) {
   const LinearQuant lq = scheme_.for_linear(id);
   Matrix y(x.rows(), lin.out());
   if (scheme_.gemm == GemmMode::exact && lq.weight.enabled() && lq.input.enabled()) {
-    // Both operands in block formats: every output as the hardware dot unit computes it (formats/exact_gemm.hpp).
-    const ExactMatrix xq = lq.input.static_scale > 0
-                               ? exact_static_input(lq.input, x)
-                               : ExactMatrix::quantize(*lq.input.format, lq.input.config(lin.in(), quant_stream(id, 1, calls_)),
-                                                       {x.data(), static_cast<std::size_t>(x.size())},
-                                                       static_cast<int>(x.rows()), static_cast<int>(x.cols()));
-    // Integer block dots where the formats allow (formats/int_block_gemm.hpp), bit for bit the same.
-    exact_gemm_fast(xq, exact_weight(id), scheme_.acc, {y.data(), static_cast<std::size_t>(y.size())});
+    exact_linear(id, lq, x, y);
   } else if (lq.input.enabled()) {
     Matrix xq = x;  // per token row, blocks along K
     quantize_rows(lq.input, xq, quant_stream(id, 1, calls_));

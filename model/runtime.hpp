@@ -3,9 +3,10 @@
 #pragma once
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 
-#include "formats/exact_gemm.hpp"
+#include "formats/int_block_gemm.hpp"
 #include "model/quant_scheme.hpp"
 #include "model/weights.hpp"
 
@@ -76,8 +77,16 @@ class Runtime {
   std::shared_ptr<const ModelWeights> weights_;
   QuantScheme scheme_;
   std::map<LinearId, Matrix> weight_cache_;
-  std::map<LinearId, ExactMatrix> exact_cache_;  // --gemm exact: weights as exact fixed-point blocks
-  const ExactMatrix& exact_weight(LinearId id);
+  // --gemm exact: a weight in the integer block GEMM's packed form where that kernel covers it (then `matrix` is
+  // left empty: 1.25 bytes per weight, kept across layers of a streamed model), else as exact fixed-point blocks.
+  struct ExactWeight {
+    ExactMatrix matrix;
+    std::optional<IntBlockW> packed;
+  };
+  std::map<LinearId, ExactWeight> exact_cache_;
+  const ExactWeight& exact_weight(LinearId id);
+  ExactMatrix quantize_weight_exact(LinearId id);  // the weight hook's exact form, not cached
+  void exact_linear(LinearId id, const LinearQuant& lq, const Matrix& x, Matrix& y);
   // Weight access: resident weights, or for a streamed model (ModelWeights::streamed) the one layer being computed,
   // read and widened to FP32 when a block starts; moving to another layer drops the previous one and its caches.
   const LayerWeights& layer_weights(int layer);

@@ -95,12 +95,7 @@ std::vector<double> residual_errors_by_hand(const std::string& weights, const Sw
 TEST(SweepLayers, BlocksTableHoldsStorageAndResidualErrors) {
   if (!have_data()) GTEST_SKIP() << "no data";
   ScratchDir d;
-  write_text(d / "s.toml", small_spec("weights = [\"mxint8\", \"mxint4\"]"));
-  const SweepSpec spec = load_spec(d / "s.toml", MXLAB_DATA_DIR);
-  SweepOptions o;
-  o.out = d / "r.h5";
-  run_sweep(spec, o);
-  const StoreContents r = read_store(d / "r.h5");
+  const auto [spec, r] = run_small_sweep(d, "weights = [\"mxint8\", \"mxint4\"]");
   ASSERT_EQ(r.points.size(), 2u);
   for (const PointRecord& p : r.points) {
     const LayerTable& b = p.blocks;

@@ -6,6 +6,10 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <utility>
+
+#include "experiments/result_store.hpp"
+#include "experiments/runner.hpp"
 
 namespace mxlab::experiments::test {
 
@@ -44,6 +48,16 @@ inline bool have_data() { return fs::exists(fs::path(MXLAB_DATA_DIR) / "models/s
 inline std::string small_spec(const std::string& grid, const std::string& extra = "") {
   return "[model]\nmodel = \"models/stories260K.bin\"\n[eval]\ntokens = 1024\n"
          "[calibration]\nsamples = 2\nlength = 64\nseed = 7\n[grid]\n" + grid + "\n" + extra;
+}
+
+// Runs small_spec(grid) in process into DIR/r.h5; returns the parsed spec and the store read back.
+inline std::pair<SweepSpec, StoreContents> run_small_sweep(const ScratchDir& d, const std::string& grid) {
+  write_text(d / "s.toml", small_spec(grid));
+  SweepSpec spec = load_spec(d / "s.toml", MXLAB_DATA_DIR);
+  SweepOptions o;
+  o.out = d / "r.h5";
+  run_sweep(spec, o);
+  return {std::move(spec), read_store(o.out)};
 }
 
 }  // namespace mxlab::experiments::test

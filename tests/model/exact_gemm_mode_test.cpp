@@ -60,6 +60,34 @@ TEST_F(ExactMode, RealLayerWithinTheRoundingBoundOfTheFloatGemm) {
   }
 }
 
+// The runtime's exact path (packed weights cached once, activations through the one-pass encoder where the integer
+// kernel covers the pair, else ExactMatrix) equals exact_gemm of the reference-quantized operands bit for bit, on
+// the first call and on later calls that reuse the packed weights.
+TEST_F(ExactMode, RuntimeLinearEqualsExactGemmOfTheReferenceOperands) {
+  Runtime fp32(weights);
+  ForwardOptions o;
+  o.n_layers = 1;
+  const Matrix x = fp32.forward(std::vector<int>(tokens.begin(), tokens.begin() + 40), o);
+  const Matrix xb = rms_norm(x, weights->layers[1].rms_ffn, weights->config.norm_eps);
+  for (const auto& [wf, af] : {std::pair{"mxint4", "mxint8"}, std::pair{"mxfp4_e2m1", "mxfp4_e2m1"},
+                               std::pair{"mxfp6_e2m3", "mxint4"}, std::pair{"mxfp4_e2m1", "mxfp8_e4m3"}}) {
+    Runtime exact(weights, scheme(wf, af, GemmMode::exact));
+    for (LinearKind kind : {LinearKind::gate, LinearKind::up}) {
+      const LinearId id{1, kind};
+      const Matrix& w = weights->layers[1].linear(kind).weight;
+      const LinearQuant& lq = exact.scheme().for_linear(id);
+      const int K = static_cast<int>(xb.cols()), N = static_cast<int>(w.rows()), M = static_cast<int>(xb.rows());
+      const ExactMatrix wq = ExactMatrix::quantize(*lq.weight.format, lq.weight.config(K, quant_stream(id, 0)),
+                                                   {w.data(), static_cast<std::size_t>(w.size())}, N, K);
+      const ExactMatrix aq = ExactMatrix::quantize(*lq.input.format, lq.input.config(K, quant_stream(id, 1, 0)),
+                                                   {xb.data(), static_cast<std::size_t>(xb.size())}, M, K);
+      Matrix want(M, N);
+      exact_gemm(aq, wq, AccFormat{}, {want.data(), static_cast<std::size_t>(want.size())});
+      for (int call = 0; call < 2; ++call) EXPECT_EQ(exact.linear(id, xb), want) << wf << " x " << af << " call " << call;
+    }
+  }
+}
+
 // Whole model: with an FP32 accumulator the exact GEMM is a re-rounding of the same products, so the output
 // distributions agree to float32 noise (KL < 1e-5 nats, perplexity within 0.1%); narrower accumulators lose
 // more, and the loss grows as the accumulator narrows (fp32 < bf16, fp32 < fp16).
