@@ -45,8 +45,7 @@ void add_generate(CLI::App& app) {
   add_paths(cmd, *a, true, false);
   cmd->add_option("--prompt", *prompt, "Prompt text (default: start from BOS alone)");
   cmd->add_option("--steps", opt->steps, "Positions to run incl. the prompt (0 = seq_len)")->capture_default_str();
-  cmd->add_option("--temperature", opt->temperature, "0 = greedy argmax")->capture_default_str()->check(
-      CLI::NonNegativeNumber);
+  cmd->add_option("--temperature", opt->temperature, "0 = greedy argmax")->capture_default_str();
   cmd->add_option("--top-p", opt->top_p, "Nucleus sampling threshold in (0,1); 1 = off")->capture_default_str();
   cmd->add_option("--seed", opt->seed, "Non-zero RNG seed")->capture_default_str();
   cmd->add_flag("--ids", *ids, "Print token ids (one per line) instead of text");

@@ -39,6 +39,7 @@ void run_quantize(const QuantizeArgs& a) {
   resolve_block(t, cfg);
   reject_same_paths({a.in, a.out, a.packed});
   Tensor x = read_tensor(a.in);
+  if (x.values.empty()) throw std::invalid_argument(a.in + ": the tensor is empty (nothing to quantize)");
   if (block == model::kBlockRow && !x.values.empty())  // one block per row: the last axis (raw .f32: the whole array)
     cfg.block = static_cast<int>(x.shape.empty() || x.shape.back() == 0 ? x.values.size() : x.shape.back());
   Tensor y{x.shape, std::vector<float>(x.values.size())};
@@ -50,15 +51,23 @@ void run_quantize(const QuantizeArgs& a) {
   out.write(tensor_file_bytes(a.out, y));
   if (!a.packed.empty()) AtomicFile::write_file(a.packed, serialize(p));
   out.commit();
+  // SQNR over the values finite in and out: a NaN/Inf input makes its whole block NaN (the spec's rule), and those
+  // blocks are counted, not folded into the ratio.
   double se = 0, ss = 0;
+  std::size_t non_finite = 0;
   for (std::size_t i = 0; i < x.values.size(); ++i) {
-    if (!std::isfinite(x.values[i])) continue;
+    if (!std::isfinite(x.values[i]) || !std::isfinite(y.values[i])) {
+      ++non_finite;
+      continue;
+    }
     se += std::pow(double(x.values[i]) - y.values[i], 2);
     ss += double(x.values[i]) * x.values[i];
   }
   std::cerr << "quantized " << x.values.size() << " values as " << t.name << " (block " << p.block << ", "
-            << t.bits_per_weight(p.block) << " bits/weight, round " << round_name(cfg.round)
-            << "): SQNR " << (se > 0 ? 10 * std::log10(ss / se) : INFINITY) << " dB -> " << a.out << "\n";
+            << t.bits_per_weight(p.block) << " bits/weight, round " << round_name(cfg.round) << "): SQNR "
+            << (non_finite == x.values.size() ? NAN : se > 0 ? 10 * std::log10(ss / se) : INFINITY) << " dB";
+  if (non_finite) std::cerr << " over the finite values (" << non_finite << " non-finite in or out: NaN/Inf blocks)";
+  std::cerr << " -> " << a.out << "\n";
 }
 }  // namespace
 

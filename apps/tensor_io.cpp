@@ -1,11 +1,14 @@
 // Float32 tensor files (.f32 raw, .npy) with errors that name the file.
 #include "apps/tensor_io.hpp"
 
+#include <cctype>
+#include <charconv>
 #include <cstring>
 #include <fstream>
-#include <regex>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace mxlab::cli {
 namespace {
@@ -18,6 +21,24 @@ std::vector<std::uint8_t> slurp(const std::filesystem::path& p) {
   std::ifstream f(p, std::ios::binary);
   if (!f) throw bad(p, "cannot open for reading");
   return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+// The text between `open` and the next `close` after the first `key`, whitespace, ':', whitespace that has one:
+// the match of the regex KEY\s*:\s*OPEN([^CLOSE]*)CLOSE in a Python-dict .npy header.
+std::optional<std::string> npy_field(const std::string& h, std::string_view key, char open, char close) {
+  auto space = [&](std::size_t i) {
+    while (i < h.size() && std::strchr(" \t\n\v\f\r", h[i]) && h[i]) ++i;
+    return i;
+  };
+  for (std::size_t at = h.find(key); at != std::string::npos; at = h.find(key, at + 1)) {
+    std::size_t i = space(at + key.size());
+    if (i >= h.size() || h[i] != ':') continue;
+    i = space(i + 1);
+    if (i >= h.size() || h[i] != open) continue;
+    const std::size_t end = h.find(close, i + 1);
+    if (end != std::string::npos) return h.substr(i + 1, end - i - 1);
+  }
+  return std::nullopt;
 }
 
 // NumPy format v1/v2/v3: "\x93NUMPY", major, minor, header length (u16 or u32), Python-dict header.
@@ -33,21 +54,29 @@ Tensor parse_npy(const std::filesystem::path& p, const std::vector<std::uint8_t>
   } else throw bad(p, "unsupported .npy version " + std::to_string(major));
   if (off + hlen > b.size()) throw bad(p, "truncated .npy header");
   const std::string h(b.begin() + off, b.begin() + off + hlen);
-  std::smatch m;
-  if (!std::regex_search(h, m, std::regex("'descr'\\s*:\\s*'([^']*)'"))) throw bad(p, "npy header has no descr");
-  if (m[1] != "<f4" && m[1] != "=f4") throw bad(p, "npy dtype " + m[1].str() + " is not little-endian float32 (<f4)");
-  if (std::regex_search(h, std::regex("'fortran_order'\\s*:\\s*True"))) throw bad(p, "Fortran-order .npy is not supported");
-  if (!std::regex_search(h, m, std::regex("'shape'\\s*:\\s*\\(([^)]*)\\)"))) throw bad(p, "npy header has no shape");
+  // (A scan, not std::regex: libstdc++'s regex recurses per character and overflows the stack on a long header.)
+  const auto descr = npy_field(h, "'descr'", '\'', '\'');
+  if (!descr) throw bad(p, "npy header has no descr");
+  if (*descr != "<f4" && *descr != "=f4") throw bad(p, "npy dtype " + *descr + " is not little-endian float32 (<f4)");
+  // 'fortran_order': True  (the text between the value's 'T' and the next 'e' is "ru" only for True)
+  if (npy_field(h, "'fortran_order'", 'T', 'e') == "ru") throw bad(p, "Fortran-order .npy is not supported");
+  const auto dims = npy_field(h, "'shape'", '(', ')');
+  if (!dims) throw bad(p, "npy header has no shape");
+  if (dims->find('-') != std::string::npos) throw bad(p, "npy shape (" + *dims + ") has a negative dimension");
   Tensor t;
   std::size_t count = 1;
-  const std::string dims = m[1];
-  if (dims.find('-') != std::string::npos) throw bad(p, "npy shape (" + dims + ") has a negative dimension");
-  const std::regex number("\\d+");
-  for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it) {
-    t.shape.push_back(std::stoull(it->str()));
-    if (t.shape.back() != 0 && count > (b.size() / 4) / t.shape.back())
-      throw bad(p, "npy shape (" + dims + ") is larger than the file");
-    count *= t.shape.back();
+  for (const char* c = dims->data(), *end = c + dims->size(); c != end;) {
+    if (!std::isdigit(static_cast<unsigned char>(*c))) {
+      ++c;
+      continue;
+    }
+    std::uint64_t d = 0;
+    const auto r = std::from_chars(c, end, d);
+    if (r.ec != std::errc() || (d != 0 && count > (b.size() / 4) / d))
+      throw bad(p, "npy shape (" + *dims + ") is larger than the file");
+    t.shape.push_back(d);
+    count *= d;
+    c = r.ptr;
   }
   const std::size_t data = off + hlen;
   if (b.size() - data != count * 4)

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <stdexcept>
 
 namespace mxlab::experiments {
@@ -74,15 +75,44 @@ void write_point(H5::Group& points, const PointRecord& rec) {
   if (!rec.blocks.names.empty()) put_table(g, "blocks", rec.blocks);
 }
 
+// A file whose structure lies (a scalar with many values, more values than the file has bytes).
+struct CorruptStore : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// The size of the file that holds the object `id` (0 if unknown).
+hsize_t file_bytes(hid_t id) {
+  hsize_t bytes = 0;
+  if (const hid_t f = H5Iget_file_id(id); f >= 0) {
+    H5Fget_filesize(f, &bytes);
+    H5Fclose(f);
+  }
+  return bytes;
+}
+// The number of values of the attribute or dataset `id` with dataspace `space`, checked before anything is allocated
+// for them: `scalar` ones must hold exactly one, others at most one value per byte of the file.
+hsize_t checked_count(hid_t id, const H5::DataSpace& space, const std::string& what, bool scalar) {
+  const hssize_t n = space.getSimpleExtentNpoints();
+  if (scalar && n != 1) throw CorruptStore(what + " must hold one value, not " + std::to_string(n));
+  if (n < 0 || static_cast<hsize_t>(n) > file_bytes(id))
+    throw CorruptStore(what + " claims " + std::to_string(n) + " values, more than the file could hold");
+  return static_cast<hsize_t>(n);
+}
+
 std::string read_string_attr(const H5::Attribute& a) {
+  const std::string what = "attribute " + a.getName();
+  checked_count(a.getId(), a.getSpace(), what, true);
+  const H5::StrType t = a.getStrType();
+  if (!t.isVariableStr() && t.getSize() > file_bytes(a.getId()))
+    throw CorruptStore(what + " claims a " + std::to_string(t.getSize()) + "-byte string, longer than the file");
   std::string s;
-  a.read(a.getStrType(), s);
+  a.read(t, s);
   return s;
 }
 
 std::vector<std::string> read_strings(const H5::DataSet& ds) {
   const H5::DataSpace space = ds.getSpace();
-  hssize_t n = space.getSimpleExtentNpoints();
+  const hsize_t n = checked_count(ds.getId(), space, "dataset " + ds.getObjName(), false);
   std::vector<char*> ptrs(static_cast<std::size_t>(n), nullptr);
   const H5::StrType t = string_type();
   if (n) ds.read(ptrs.data(), t);
@@ -92,7 +122,7 @@ std::vector<std::string> read_strings(const H5::DataSet& ds) {
   return out;
 }
 std::vector<double> read_numbers(const H5::DataSet& ds) {
-  std::vector<double> out(static_cast<std::size_t>(ds.getSpace().getSimpleExtentNpoints()));
+  std::vector<double> out(checked_count(ds.getId(), ds.getSpace(), "dataset " + ds.getObjName(), false));
   if (!out.empty()) ds.read(out.data(), H5::PredType::NATIVE_DOUBLE);
   return out;
 }
@@ -121,6 +151,7 @@ PointRecord read_point(const H5::Group& points, const std::string& name) {
     const H5::Attribute a = g.openAttribute(static_cast<unsigned>(i));
     const std::string key = a.getName();
     if (key == "index") {
+      checked_count(a.getId(), a.getSpace(), "attribute index of point " + name, true);
       std::int64_t v = 0;
       a.read(H5::PredType::NATIVE_INT64, &v);
       rec.index = static_cast<std::size_t>(v);
@@ -136,7 +167,9 @@ PointRecord read_point(const H5::Group& points, const std::string& name) {
   for (hsize_t i = 0; i < m.getNumObjs(); ++i) {
     const std::string key = m.getObjnameByIdx(i);
     double v = 0;
-    m.openDataSet(key).read(&v, H5::PredType::NATIVE_DOUBLE);
+    const H5::DataSet ds = m.openDataSet(key);
+    checked_count(ds.getId(), ds.getSpace(), "metric " + key + " of point " + name, true);
+    ds.read(&v, H5::PredType::NATIVE_DOUBLE);
     rec.metrics[key] = v;
   }
   rec.layers = read_table(g.openGroup("layers"));
@@ -202,27 +235,50 @@ void merge_point_files(const fs::path& out, const std::map<std::string, std::str
   });
 }
 
-StoreContents read_store(const fs::path& file) {
+namespace {
+
+// The body of read_store for an open file `f`; `file` names it in errors.
+StoreContents read_open_store(const std::string& file, const std::function<H5::H5File()>& open) {
   H5::Exception::dontPrint();
-  if (!fs::exists(file)) throw std::runtime_error(file.string() + ": no such file");
   try {
-    H5::H5File f(file.string(), H5F_ACC_RDONLY);
+    H5::H5File f = open();
     StoreContents s;
     const H5::Group root = f.openGroup("/");
     for (int i = 0, n = root.getNumAttrs(); i < n; ++i) {
       const H5::Attribute a = root.openAttribute(static_cast<unsigned>(i));
       if (a.getTypeClass() == H5T_STRING) s.attrs[a.getName()] = read_string_attr(a);
     }
-    if (!f.nameExists("points")) throw std::runtime_error(file.string() + ": not an mxlab result file (no /points group)");
+    if (!f.nameExists("points")) throw std::runtime_error(file + ": not an mxlab result file (no /points group)");
     const H5::Group points = f.openGroup("points");
     for (hsize_t i = 0; i < points.getNumObjs(); ++i) s.points.push_back(read_point(points, points.getObjnameByIdx(i)));
     std::stable_sort(s.points.begin(), s.points.end(), [](const PointRecord& a, const PointRecord& b) { return a.index < b.index; });
     return s;
   } catch (const H5::Exception& e) {
-    throw std::runtime_error(file.string() + ": not a readable mxlab result file (HDF5: " + e.getDetailMsg() + ")");
+    throw std::runtime_error(file + ": not a readable mxlab result file (HDF5: " + e.getDetailMsg() + ")");
   } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error(file.string() + ": bad point config JSON (" + e.what() + ")");
+    throw std::runtime_error(file + ": bad point config JSON (" + e.what() + ")");
+  } catch (const CorruptStore& e) {
+    throw std::runtime_error(file + ": not a readable mxlab result file (" + e.what() + ")");
   }
+}
+
+}  // namespace
+
+StoreContents read_store(const fs::path& file) {
+  if (!fs::exists(file)) throw std::runtime_error(file.string() + ": no such file");
+  return read_open_store(file.string(), [&] { return H5::H5File(file.string(), H5F_ACC_RDONLY); });
+}
+
+StoreContents read_store_image(std::span<const std::uint8_t> bytes, const std::string& name) {
+  if (bytes.empty()) throw std::runtime_error(name + ": empty, not an mxlab result file");
+  return read_open_store(name, [&] {
+    // HDF5's core (in-memory) driver over a copy of the bytes, never backed by a file on disk.
+    H5::FileAccPropList fapl;
+    if (H5Pset_fapl_core(fapl.getId(), 1 << 16, 0) < 0 ||
+        H5Pset_file_image(fapl.getId(), const_cast<std::uint8_t*>(bytes.data()), bytes.size()) < 0)
+      throw std::runtime_error(name + ": cannot set up an in-memory HDF5 file");
+    return H5::H5File(name, H5F_ACC_RDONLY, H5::FileCreatPropList::DEFAULT, fapl);
+  });
 }
 
 }  // namespace mxlab::experiments

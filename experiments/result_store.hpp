@@ -14,7 +14,9 @@
 // A point file (RESULTS.h5.d/<name>.h5) has the same layout with one point and no sweep attributes.
 #pragma once
 #include <filesystem>
+#include <cstdint>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -37,5 +39,7 @@ void merge_point_files(const std::filesystem::path& out, const std::map<std::str
                        const std::vector<std::filesystem::path>& point_files);
 // Reads a result or point file. Throws std::runtime_error "<file>: ..." when it is not one.
 StoreContents read_store(const std::filesystem::path& file);
+// The same for a result file's bytes held in memory (HDF5's core driver); `name` stands for the file in errors.
+StoreContents read_store_image(std::span<const std::uint8_t> bytes, const std::string& name);
 
 }  // namespace mxlab::experiments

@@ -1,8 +1,10 @@
 // Sweep spec parsing (toml++): every value is checked where it is written, so errors carry its line and key.
 #include "experiments/sweep_spec.hpp"
 
+#include <cmath>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -21,6 +23,10 @@ namespace fs = std::filesystem;
 // The point keys, outermost first: a grid varies the last key fastest.
 const std::vector<std::string> kPointKeys{"weights", "acts",  "pipeline", "block",        "act_block",
                                           "gemm",    "acc",   "round",    "tensor_scale", "quantize_classifier"};
+
+// The most points one spec may name (a guard against a mistyped grid; a real sweep is far smaller).
+constexpr std::size_t kMaxPoints = 10000;
+constexpr std::int64_t kIntMax = std::numeric_limits<int>::max();
 
 class Parser {
  public:
@@ -55,16 +61,18 @@ class Parser {
     if (!n.is_string()) fail(n.source(), key, "must be a string");
     return n.value<std::string>().value();
   }
-  std::int64_t integer(const toml::node& n, const std::string& key, std::int64_t min) const {
+  std::int64_t integer(const toml::node& n, const std::string& key, std::int64_t min,
+                       std::int64_t max = std::numeric_limits<std::int64_t>::max()) const {
     if (!n.is_integer()) fail(n.source(), key, "must be an integer");
     const std::int64_t v = n.value<std::int64_t>().value();
     if (v < min) fail(n.source(), key, "must be >= " + std::to_string(min) + " (got " + std::to_string(v) + ")");
+    if (v > max) fail(n.source(), key, "must be <= " + std::to_string(max) + " (got " + std::to_string(v) + ")");
     return v;
   }
   double number(const toml::node& n, const std::string& key) const {
     if (!n.is_number()) fail(n.source(), key, "must be a number");
     const double v = n.value<double>().value();
-    if (!(v > 0)) fail(n.source(), key, "must be > 0");
+    if (!(v > 0) || !std::isfinite(v)) fail(n.source(), key, "must be a finite number > 0");
     return v;
   }
   bool boolean(const toml::node& n, const std::string& key) const {
@@ -135,6 +143,11 @@ class Parser {
       }
       axes.emplace_back(key, std::move(values));
     }
+    // Refuse an absurd product before expanding it (a 4 KB spec can name 10^10 points).
+    std::size_t product = 1;
+    for (const auto& axis : axes)
+      product = axis.second.size() > kMaxPoints / product ? kMaxPoints + 1 : product * axis.second.size();
+    if (out.size() + product > kMaxPoints) too_many(g);
     std::vector<std::size_t> idx(axes.size(), 0);
     for (;;) {
       SweepPoint p;
@@ -145,6 +158,11 @@ class Parser {
       while (k > 0 && ++idx[k - 1] == axes[k - 1].second.size()) idx[--k] = 0;
       if (k == 0) break;
     }
+  }
+
+  [[noreturn]] void too_many(const toml::node& where) const {
+    fail(where.source(), "grid", "the spec names more than " + std::to_string(kMaxPoints) +
+                                     " points: split the sweep into several specs");
   }
 
   SweepPoint listed(const toml::table& t, const std::string& prefix) const {
@@ -203,8 +221,8 @@ class Parser {
     only(*c, "calibration.", {"text", "samples", "length", "seed", "allow_overlap"});
     if (const toml::node* n = c->get("text"); n && !(n->is_string() && n->value<std::string>()->empty()))
       o.calib.text = path(*n, "calibration.text");
-    if (const toml::node* n = c->get("samples")) o.calib.samples = static_cast<int>(integer(*n, "calibration.samples", 1));
-    if (const toml::node* n = c->get("length")) o.calib.length = static_cast<int>(integer(*n, "calibration.length", 0));
+    if (const toml::node* n = c->get("samples")) o.calib.samples = static_cast<int>(integer(*n, "calibration.samples", 1, kIntMax));
+    if (const toml::node* n = c->get("length")) o.calib.length = static_cast<int>(integer(*n, "calibration.length", 0, kIntMax));
     if (const toml::node* n = c->get("seed")) o.calib.seed = static_cast<std::uint64_t>(integer(*n, "calibration.seed", 0));
     if (const toml::node* n = c->get("allow_overlap")) o.allow_overlap = boolean(*n, "calibration.allow_overlap");
   }
@@ -220,8 +238,8 @@ class Parser {
     if (const toml::node* n = t->get("liberty")) h.liberty = path(*n, "hardware.liberty");
     if (const toml::node* n = t->get("corner")) h.corner = str(*n, "hardware.corner");
     if (const toml::node* n = t->get("clock_mhz")) h.clock_mhz = number(*n, "hardware.clock_mhz");
-    if (const toml::node* n = t->get("array_rows")) h.array_rows = static_cast<int>(integer(*n, "hardware.array_rows", 1));
-    if (const toml::node* n = t->get("array_cols")) h.array_cols = static_cast<int>(integer(*n, "hardware.array_cols", 1));
+    if (const toml::node* n = t->get("array_rows")) h.array_rows = static_cast<int>(integer(*n, "hardware.array_rows", 1, kIntMax));
+    if (const toml::node* n = t->get("array_cols")) h.array_cols = static_cast<int>(integer(*n, "hardware.array_cols", 1, kIntMax));
     if (const toml::node* n = t->get("sram_kib")) h.sram_kib = integer(*n, "hardware.sram_kib", 1);
     if (const toml::node* n = t->get("dram_gbps")) h.dram_gbps = number(*n, "hardware.dram_gbps");
     if (const toml::node* n = t->get("cost")) h.cost = boolean(*n, "hardware.cost");
@@ -273,15 +291,11 @@ class Parser {
         fail(t.get(key)->source(), std::string("hardware.") + key, "applies to the accelerator stage: add accelerator = \"array32\"");
   }
 
-  SweepSpec parse() const {
+  SweepSpec parse(std::string text) const {
     SweepSpec s;
     s.file = file_;
     s.data_dir = data_;
-    std::ifstream in(file_, std::ios::binary);
-    if (!in) throw SpecError(file_.string() + ": cannot read the sweep spec");
-    std::ostringstream bytes;
-    bytes << in.rdbuf();
-    s.text = bytes.str();
+    s.text = std::move(text);
     toml::table root;
     try {
       root = toml::parse(s.text, file_.string());
@@ -306,6 +320,7 @@ class Parser {
       const toml::array* a = p->as_array();
       if (!a || !a->is_array_of_tables()) fail(p->source(), "points", "must be tables [[points]]");
       for (const toml::node& t : *a) s.points.push_back(listed(*t.as_table(), "points."));
+      if (s.points.size() > kMaxPoints) too_many(*p);
     }
     if (s.points.empty()) fail(root.source(), "grid", "the spec has no points: add a [grid] or [[points]]");
     std::map<std::string, std::string> seen;
@@ -327,6 +342,16 @@ class Parser {
 
 }  // namespace
 
-SweepSpec load_spec(const fs::path& file, const fs::path& data_dir) { return Parser(file, data_dir).parse(); }
+SweepSpec load_spec(const fs::path& file, const fs::path& data_dir) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw SpecError(file.string() + ": cannot read the sweep spec");
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return parse_spec(bytes.str(), file, data_dir);
+}
+
+SweepSpec parse_spec(std::string text, const fs::path& file, const fs::path& data_dir) {
+  return Parser(file, data_dir).parse(std::move(text));
+}
 
 }  // namespace mxlab::experiments

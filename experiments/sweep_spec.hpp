@@ -78,6 +78,8 @@ struct SweepSpec {
 // scheme and pipeline are checked. Throws SpecError (file:line:col: key: message) on any error, including a
 // TOML syntax error, an unknown key, a wrong type, a missing file, a bad format/pipeline or two equal points.
 SweepSpec load_spec(const std::filesystem::path& file, const std::filesystem::path& data_dir);
+// The same for the spec's bytes `text`, read from `file` (named in errors; relative paths are resolved beside it).
+SweepSpec parse_spec(std::string text, const std::filesystem::path& file, const std::filesystem::path& data_dir);
 
 // A spec of the source tree: <source>/experiments/specs/<stem>.toml (e.g. "seed_ptq_table").
 std::filesystem::path bundled_spec(const std::string& stem);

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "apps/tensor_io.hpp"
+#include "experiments/result_store.hpp"
+#include "experiments/sweep_spec.hpp"
 #include "formats/format.hpp"
 #include "formats/packed.hpp"
 #include "model/hf_format.hpp"
@@ -98,6 +100,42 @@ int main(int argc, char** argv) {
   for (const char* p : {" ", "O", "n", "c", "e", "u", "p", "o", "On", "ce", "Once", " u", " up", "on", " upon"})
     pieces.emplace_back(p);
   put(dir / "tokenizer" / "tok", tokenizer_bytes(pieces));
+
+  // Specs: the shipped ones, one with every [hardware] key, and one naming files that do not exist.
+  for (const char* stem : {"tiny", "default", "seed_ptq_table"})
+    put(dir / "sweep_spec" / stem, slurp(experiments::bundled_spec(stem)));
+  put(dir / "sweep_spec" / "hardware",
+      "[grid]\nweights = [\"mxfp4_e2m1\", \"nvfp4\"]\nblock = [0, 16, \"row\"]\ngemm = \"exact\"\nacc = \"e8m23\"\n"
+      "[[points]]\nweights = \"mxint8\"\nacts = \"mxint8\"\ntensor_scale = false\nround = \"even\"\n"
+      "[hardware]\nliberty = \"pdk/sky130_fd_sc_hd__tt_025C_1v80.lib\"\ncorner = \"tt\"\nclock_mhz = 250.5\n"
+      "array_rows = 16\narray_cols = 16\nsram_kib = 512\ndram_gbps = 25.6\ncost = true\nvectors = 8\n"
+      "random_operands = true\naccelerator = \"array32\"\naccel_shape = \"7b\"\naccel_phase = \"prefill\"\n"
+      "accel_seq = 128\naccel_batch = 2\n");
+  put(dir / "sweep_spec" / "missing_files",
+      "[sweep]\nname = \"m\"\n[model]\nmodel = \"models/absent.bin\"\ntokenizer = \"/nonexistent/tok.bin\"\n"
+      "[eval]\ntokens = 16\ntexts = [{ name = \"a\", file = \"text/absent.txt\" }]\n"
+      "[calibration]\ntext = \"calib.txt\"\nsamples = 2\nlength = 8\nseed = 1\nallow_overlap = true\n"
+      "[grid]\nweights = \"mxint8\"\n");
+  for (const char* arch : {"array32", "array128"})  // sim::shipped_arch's files (not linked: seeds need no simulator)
+    put(dir / "arch_config" / arch, slurp(fs::path(MXLAB_SOURCE_DIR) / "sim/arch" / (std::string(arch) + ".toml")));
+
+  // A point file and a two-point merged result file, as the sweep runner writes them.
+  experiments::PointRecord rec;
+  rec.name = "mxint8__none__rtn";
+  rec.config = {{"point", {{"weights", "mxint8"}}}, {"session", {{"model", "m.bin"}}}};
+  rec.attrs = {{"status", "ok"}, {"host", "h"}};
+  rec.metrics = {{"bits_per_weight", 8.25}, {"tinystories.ppl", 3.6}};
+  rec.layers.names = {"layers.0.wq", "layers.0.wk"};
+  rec.layers.text["weights"] = {"mxint8", "mxint8"};
+  rec.layers.numbers["rows"] = {8, 4};
+  rec.blocks.names = {"layers.0"};
+  rec.blocks.numbers["residual_rel_error"] = {0.01};
+  experiments::write_point_file(scratch / "p0.h5", rec);
+  rec.name = "mxfp4_e2m1__none__rtn", rec.index = 1, rec.attrs["status"] = "failed", rec.blocks = {};
+  experiments::write_point_file(scratch / "p1.h5", rec);
+  experiments::merge_point_files(scratch / "r.h5", {{"format", experiments::kStoreFormat}, {"sweep", "s"}},
+                                 {scratch / "p0.h5", scratch / "p1.h5"});
+  for (const char* f : {"p0.h5", "r.h5"}) put(dir / "result_store" / f, slurp(scratch / f));
   fs::remove_all(scratch);
   std::cout << "seeds written under " << dir.string() << "\n";
   return 0;

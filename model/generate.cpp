@@ -70,7 +70,11 @@ int check_generate(const ModelConfig& config, const std::vector<int>& prompt, co
   const int seq_len = config.seq_len;
   const int steps = (opt.steps <= 0 || opt.steps > seq_len) ? seq_len : opt.steps;
   if (prompt.empty()) throw std::invalid_argument("generate: empty prompt (start with BOS = 1)");
-  if (opt.temperature < 0) throw std::invalid_argument("generate: temperature must be >= 0");
+  if (opt.steps < 0)
+    throw std::invalid_argument("generate: steps must be >= 0 (0 = seq_len), got " + std::to_string(opt.steps));
+  if (!(opt.temperature >= 0)) throw std::invalid_argument("generate: temperature must be >= 0");
+  if (!(opt.top_p > 0 && opt.top_p <= 1))
+    throw std::invalid_argument("generate: top-p must be in (0, 1] (1 = off), got " + std::to_string(opt.top_p));
   if (opt.seed == 0) throw std::invalid_argument("generate: seed must be non-zero (xorshift state)");
   if (static_cast<int>(prompt.size()) > steps)
     throw std::invalid_argument("generate: prompt of " + std::to_string(prompt.size()) +

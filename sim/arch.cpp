@@ -1,7 +1,9 @@
 // Architecture TOML parsing (toml++): each value is checked where it is written, so errors carry its line and key.
 #include "sim/arch.hpp"
 
+#include <cmath>
 #include <fstream>
+#include <limits>
 #include <optional>
 #include <sstream>
 #include <toml++/toml.h>
@@ -63,12 +65,15 @@ class Section {
     if (!n->is_integer()) fail_at(*n, k, "must be an integer");
     const std::int64_t v = n->value<std::int64_t>().value();
     if (v < min) fail_at(*n, k, "must be >= " + std::to_string(min) + " (got " + std::to_string(v) + ")");
+    if (v > std::numeric_limits<int>::max())  // every count is stored as an int
+      fail_at(*n, k, "must be <= " + std::to_string(std::numeric_limits<int>::max()) + " (got " + std::to_string(v) + ")");
     return v;
   }
   double positive(const std::string& k, double fallback, bool required = false) const {
     const toml::node* n = find(k, required);
     if (!n) return fallback;
-    if (!n->is_number() || !(n->value<double>().value() > 0)) fail_at(*n, k, "must be a number > 0");
+    if (!n->is_number() || !(n->value<double>().value() > 0) || !std::isfinite(n->value<double>().value()))
+      fail_at(*n, k, "must be a finite number > 0");
     return n->value<double>().value();
   }
   // A value parsed by `parse` (which throws std::invalid_argument); the message is kept, placed at the key.
@@ -93,8 +98,9 @@ class Section {
 SramConfig sram(const Section& srams, const char* which) {
   const Section t = *srams.sub(which, true);
   t.allow({"kib", "banks", "bytes_per_cycle"});
-  return {t.positive("kib", 0, true) * 1024, static_cast<int>(t.count("banks", 1, 1, true)),
-          t.positive("bytes_per_cycle", 0, true)};
+  const double bytes = t.positive("kib", 0, true) * 1024;
+  if (!std::isfinite(bytes)) t.fail_at(*t.find("kib", true), "kib", "is too large");
+  return {bytes, static_cast<int>(t.count("banks", 1, 1, true)), t.positive("bytes_per_cycle", 0, true)};
 }
 
 ArchConfig parse(const std::string& file, const toml::table& root_table) {
@@ -130,6 +136,8 @@ ArchConfig parse(const std::string& file, const toml::table& root_table) {
   if (!gb && !bpc) dr.find("gbps", true);
   // GB/s = 1e9 bytes/s; at clock_mhz the channel moves gbps * 1e3 / clock_mhz bytes per cycle
   a.dram.bytes_per_cycle = gb ? dr.positive("gbps", 0) * 1e3 / a.clock_mhz : dr.positive("bytes_per_cycle", 0);
+  if (!(a.dram.bytes_per_cycle > 0 && std::isfinite(a.dram.bytes_per_cycle)))
+    dr.fail_at(gb ? *gb : *bpc, "gbps", "gives " + std::to_string(a.dram.bytes_per_cycle) + " bytes per cycle at array.clock_mhz");
   a.dram.latency_cycles = static_cast<int>(dr.count("latency_cycles", 0, 0, true));
   a.dram.burst_bytes = static_cast<int>(dr.count("burst_bytes", 1, 64, true));
   if (auto t = root.sub("tech", false)) {

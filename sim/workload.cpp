@@ -25,10 +25,11 @@ const Named kNamed[] = {
 };
 
 void check(const LlamaShape& s, const std::string& where) {
-  if (s.dim <= 0 || s.hidden <= 0 || s.heads <= 0 || s.kv_heads <= 0 || s.dim % s.heads || s.heads % s.kv_heads)
+  if (s.dim <= 0 || s.hidden <= 0 || s.heads <= 0 || s.kv_heads <= 0 || s.layers <= 0 || s.dim % s.heads ||
+      s.heads % s.kv_heads)
     throw std::invalid_argument(where + ": not a Llama shape (dim " + std::to_string(s.dim) + ", hidden " +
                                 std::to_string(s.hidden) + ", heads " + std::to_string(s.heads) + ", kv heads " +
-                                std::to_string(s.kv_heads) + ")");
+                                std::to_string(s.kv_heads) + ", layers " + std::to_string(s.layers) + ")");
 }
 }  // namespace
 
