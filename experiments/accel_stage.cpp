@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "experiments/cost_stage.hpp"
 #include "formats/format.hpp"
 
 namespace mxlab::experiments {
@@ -22,9 +23,12 @@ void AccelStage::run(const StageContext& ctx, PointRecord& rec) const {
   rec.attrs["accel.arch"] = arch_.name;
   sim::WorkloadOptions o;
   o.phase = sim::parse_phase(h.accel_phase), o.seq = h.accel_seq, o.batch = h.accel_batch;
-  o.weights = find_format(ctx.point.weights).id;
+  const FormatTraits& w = find_format(ctx.point.weights);
+  o.weights = w.id;
   const bool has_acts = ctx.point.acts != "none" && ctx.point.acts != "fp32";
   o.acts = has_acts ? find_format(ctx.point.acts).id : arch_.acts;
+  if (!has_acts && w.family == Family::vq)  // no block dot takes VQ weights: the activations the VQ unit takes
+    if (const UnitChoice c = choose_unit(ctx.point, {}); c.unit) o.acts = c.unit->act;
   if (ctx.point.block != "0" || (has_acts && ctx.point.act_block != "0")) {
     rec.attrs["accel.unit"] = "none";
     rec.attrs["accel.reason"] = "the PEs take the formats' default blocks (block " + ctx.point.block + ")";

@@ -13,7 +13,8 @@ namespace mxlab::experiments {
 // accel.uj_per_token (energy: the cost stage's cost.pj_per_mac when it costed the same unit the accelerator's PE is,
 // else NaN: never guessed); attributes accel.arch, accel.unit, accel.formats ("W x A"), accel.workload. The layer:
 // [hardware] accel_shape (a named shape; default: the sweep model's own shape), accel_phase (prefill | decode),
-// accel_seq, accel_batch. Activations of a point without an activation format: the architecture's [formats] acts.
+// accel_seq, accel_batch. Activations of a point without an activation format: the architecture's [formats] acts
+// (VQ weights: the activation format the catalog's VQ unit takes, int8; the VQ MAC PE is transaction level only).
 // A point no PE multiplies (or with a non-default block) gets NaN metrics, accel.unit = "none" and accel.reason.
 class AccelStage : public PointStage {
  public:

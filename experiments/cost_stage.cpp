@@ -10,6 +10,24 @@
 
 namespace mxlab::experiments {
 
+namespace {
+// For a VQ weight format: its (D, K) and those of the catalog's VQ units, so a point no unit takes says what would.
+std::string vq_shapes(const std::string& weights) {
+  for (const FormatTraits& t : format_table()) {
+    if (t.name != weights || t.family != Family::vq) continue;
+    std::string s;
+    for (const std::string& n : rtl::unit_names(rtl::UnitKind::vq_mac)) {
+      const rtl::UnitConfig& u = rtl::unit_config(n);
+      s += (s.empty() ? "" : ", ") + n + " (" + std::to_string(u.param("D")) + ", " +
+           std::to_string(1 << u.param("IDX_BITS")) + ")";
+    }
+    return "; a VQ unit holds one codebook shape (D, K): " + weights + " needs (" + std::to_string(t.vq_dim) + ", " +
+           std::to_string(1 << (t.vq_bits * t.vq_dim)) + "), the catalog has " + s;
+  }
+  return "";
+}
+}  // namespace
+
 UnitChoice choose_unit(const SweepPoint& p, const std::vector<std::string>& units) {
   const bool any_act = p.acts == "none" || p.acts == "fp32";
   const std::vector<std::string> names = units.empty() ? rtl::unit_names() : units;
@@ -20,7 +38,7 @@ UnitChoice choose_unit(const SweepPoint& p, const std::vector<std::string>& unit
     const rtl::UnitConfig& u = rtl::unit_config(name);
     const std::vector<cost::UnitFormat> formats = cost::unit_formats(u);
     for (const cost::UnitFormat& uf : formats) {
-      if (uf.vq || uf.name != p.weights) continue;
+      if (!uf.in_table || uf.name != p.weights) continue;
       const std::string act = traits(uf.act).name;
       takes += (takes.empty() ? "" : ", ") + name + " (" + uf.name + " x " + act + ")";
       if (!any_act && act != p.acts) continue;
@@ -38,7 +56,7 @@ UnitChoice choose_unit(const SweepPoint& p, const std::vector<std::string>& unit
   std::string where = units.empty() ? "no catalog unit" : "none of [hardware] units";
   return {std::nullopt, where + " multiplies " + p.weights + " weights x " + (any_act ? "any" : p.acts) +
                             " activations" + (p.block != "0" || p.act_block != "0" ? " at this block size" : "") +
-                            (takes.empty() ? "" : " (units taking " + p.weights + ": " + takes + ")")};
+                            (takes.empty() ? vq_shapes(p.weights) : " (units taking " + p.weights + ": " + takes + ")")};
 }
 
 cost::CostOptions CostStage::options(const SweepSpec& spec, const cost::UnitFormat& unit) const {

@@ -14,7 +14,8 @@ namespace mxlab::experiments {
 // The unit for a point: one with a format pair whose weight side is the point's `weights` and whose other side is
 // the point's `acts` (any partner when acts is "none" or "fp32", as `mxlab cost` pairs them: unit_formats); block-dot
 // units also need the formats' default blocks. With `units` ([hardware] units) the first that fits; without, the
-// catalog's most specialized one (fewest formats, then catalog order: mxfp4_dot, not mx_dot_any). None: `reason`.
+// catalog's most specialized one (fewest formats, then catalog order: mxfp4_dot, not mx_dot_any). VQ weights: the
+// VQ MAC of their codebook shape (vq2_d2 -> vq_mac, vq4_d1 -> vq_mac_d1k16). None: `reason` (VQ: the (D, K) needed).
 struct UnitChoice {
   std::optional<cost::UnitFormat> unit;
   std::string reason;

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "formats/exact_gemm.hpp"
+#include "rtl/models/units.hpp"
 #include "sim/pe/pe_array.hpp"
 
 namespace mxlab::sim {
@@ -33,6 +34,10 @@ std::vector<FunctionalGemm> functional_check(const SimResult& r, double max_macs
   if (r.arch.dataflow != Dataflow::output_stationary)
     throw std::invalid_argument("functional mode: the PE array of sim/pe/ is output stationary; " + r.arch.name +
                                 " is " + dataflow_name(r.arch.dataflow));
+  if (rtl::unit_config(r.pe.unit).kind != rtl::UnitKind::block_dot)
+    throw std::invalid_argument("functional mode: the PE is " + r.pe.unit + ", a " +
+                                std::string(rtl::unit_kind_name(rtl::unit_config(r.pe.unit).kind)) +
+                                " unit; sim/pe/ models block-dot PEs only, so it runs at transaction level only");
   std::mt19937 rng(seed);
   std::vector<FunctionalGemm> out;
   for (const GemmReport& g : r.gemms) {

@@ -17,8 +17,14 @@ std::int64_t bank_cycles(std::int64_t blocks, double bytes, const SramConfig& s)
   return std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(per_bank * bytes / s.bytes_per_cycle - 1e-9)));
 }
 
+double lane_group_bytes(Format f, int lanes) {
+  const FormatTraits& t = traits(f);
+  if (t.default_block == lanes) return double(t.block_bytes(lanes));
+  return lanes * t.bits_per_weight() / 8;  // exact storage at the format's own block (VQ: codebook included)
+}
+
 double packed_bytes(Format f, int lanes, std::int64_t rows, std::int64_t k) {
-  return double(rows) * double(ceil_div(k, lanes)) * double(traits(f).block_bytes(lanes));
+  return double(rows) * double(ceil_div(k, lanes)) * lane_group_bytes(f, lanes);
 }
 
 namespace {
@@ -120,7 +126,7 @@ void plan_gemm(const PlanContext& c, const Gemm& g, GemmPlan& plan) {
   const ArchConfig& a = c.arch;
   const bool ws = a.dataflow == Dataflow::weight_stationary;
   const std::int64_t kb = ceil_div(g.k, c.lanes);
-  const double wblk = double(traits(g.w_fmt).block_bytes(c.lanes)), ablk = double(traits(g.a_fmt).block_bytes(c.lanes));
+  const double wblk = lane_group_bytes(g.w_fmt, c.lanes), ablk = lane_group_bytes(g.a_fmt, c.lanes);
   const double accb = double((c.acc.width() + 7) / 8);
   const double wslot = a.weight_sram.bytes / 2, aslot = a.act_sram.bytes / 2, oslot = a.out_sram.bytes / 2;
   const double wrow = double(kb) * wblk, arow = double(kb) * ablk;

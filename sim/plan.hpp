@@ -69,7 +69,11 @@ struct PlanContext {
 // back to back). Throws std::invalid_argument when the buffers cannot hold even one fold's operands.
 void plan_gemm(const PlanContext& ctx, const Gemm& g, GemmPlan& plan);
 
-// Packed bytes of `rows` rows of `k` elements in format f (blocks of `lanes`): rows * ceil(k / lanes) * block bytes.
+// Bytes of one PE lane group (`lanes` elements) of format f: its packed block of `lanes` when that is the format's
+// default block (every block-dot PE); otherwise the format's exact storage at its own default block, lanes x
+// bits_per_weight / 8 (a VQ PE's lanes are N x D weights of a 2304-weight codebook block: codebook included).
+double lane_group_bytes(Format f, int lanes);
+// Bytes of `rows` rows of `k` elements in format f: rows * ceil(k / lanes) * lane_group_bytes(f, lanes).
 double packed_bytes(Format f, int lanes, std::int64_t rows, std::int64_t k);
 
 }  // namespace mxlab::sim

@@ -6,6 +6,7 @@
 #include <memory>
 #include <sstream>
 
+#include "rtl/cost/stimulus.hpp"
 #include "rtl/models/units.hpp"
 #include "sim/pe/pe.hpp"
 #include "sim/pe/pe_array.hpp"
@@ -15,8 +16,15 @@ namespace mxlab::sim {
 namespace {
 bool contains(const std::vector<Elem>& v, Elem e) { return std::find(v.begin(), v.end(), e) != v.end(); }
 
-// Does block-dot unit u multiply weights w by activations a (scale type, block size, element sets of its sides)?
+// Does unit u multiply weights w by activations a? A VQ MAC: the format pair the cost catalog gives it
+// (rtl/cost/stimulus.hpp unit_formats: the VQ rows of its D and K x INT8); a block dot: scale type, block size and
+// the element sets of its sides. INT MACs are not PEs.
 bool multiplies(const rtl::UnitConfig& u, const FormatTraits& w, const FormatTraits& a) {
+  if (u.kind == rtl::UnitKind::vq_mac) {
+    for (const cost::UnitFormat& uf : cost::unit_formats(u))
+      if (uf.in_table && uf.weight == w.id && uf.act == a.id) return true;
+    return false;
+  }
   if (u.kind != rtl::UnitKind::block_dot || w.scale != u.stim.scale || a.scale != u.stim.scale ||
       w.default_block != u.stim.n || a.default_block != u.stim.n)
     return false;
@@ -32,16 +40,29 @@ PeChoice choose_pe(const ArchConfig& arch, Format wf, Format af) {
   std::string takes;
   for (const rtl::UnitConfig& u : rtl::unit_catalog()) {
     if (arch.unit != "auto" && u.name != arch.unit) continue;
-    if (u.kind == rtl::UnitKind::block_dot && (contains(u.stim.elems_a, w.elem) || contains(u.stim.elems_b, w.elem)))
-      takes += (takes.empty() ? "" : ", ") + u.name;
+    const bool elem = contains(u.stim.elems_a, w.elem) || contains(u.stim.elems_b, w.elem);
+    if (u.kind == rtl::UnitKind::block_dot && w.family != Family::vq && elem) takes += (takes.empty() ? "" : ", ") + u.name;
+    if (u.kind == rtl::UnitKind::vq_mac)
+      for (const cost::UnitFormat& uf : cost::unit_formats(u))
+        if (uf.in_table && uf.weight == wf)
+          takes += (takes.empty() ? "" : ", ") + u.name + " (x " + traits(uf.act).name + ")";
     if (!multiplies(u, w, a)) continue;
     if (!best || u.stim.elems_a.size() * u.stim.elems_b.size() < best->stim.elems_a.size() * best->stim.elems_b.size())
       best = &u;
   }
   if (!best)
-    throw std::invalid_argument(std::string(arch.unit == "auto" ? "no block-dot unit of rtl/units.json" : "PE unit '" + arch.unit + "'") +
+    throw std::invalid_argument(std::string(arch.unit == "auto" ? "no block-dot unit (nor VQ MAC) of rtl/units.json"
+                                                                : "PE unit '" + arch.unit + "'") +
                                 " multiplies " + w.name + " weights x " + a.name + " activations" +
                                 (takes.empty() ? "" : " (units with " + std::string(w.name) + "'s element: " + takes + ")"));
+  if (best->kind == rtl::UnitKind::vq_mac) {  // transaction level only: no SystemC model of the VQ MAC's arithmetic
+    // lanes: MACs per cycle, N indices x D; latency: mxlab_vq_mac.sv's output FIFO LAT = DEPTH, taken one edge later
+    // (as the block dot's L = DEPTH + 3 is its FIFO LAT DEPTH + 2, plus one)
+    int depth = 1;
+    for (const auto& [p, v] : best->params)
+      if (p == "DEPTH") depth = v;
+    return {best->name, best->stim.n * best->param("D"), depth, depth + 1};
+  }
   const PeConfig pc = PeConfig::from_unit(best->name);
   return {best->name, pc.lanes, pc.depth, pc.latency()};
 }

@@ -14,13 +14,16 @@
 
 namespace mxlab::sim {
 
-// The PE: a block-dot unit of the catalog (rtl/units.json) that multiplies the weight x activation formats.
+// The PE: a block-dot unit of the catalog (rtl/units.json) that multiplies the weight x activation formats, or for
+// VQ weights the VQ MAC the cost catalog pairs with them (rtl/cost/stimulus.hpp unit_formats; transaction level only).
 struct PeChoice {
   std::string unit;
-  int lanes = 32, depth = 1, latency = 4;  // latency = DEPTH + 3 (+1 with TSCALE): mxlab_block_dot.sv
+  int lanes = 32, depth = 1, latency = 4;  // MACs per cycle (VQ: N x D); latency = DEPTH + 3 (+1 with TSCALE):
+                                           // mxlab_block_dot.sv; VQ: DEPTH + 1 (mxlab_vq_mac.sv)
 };
-// arch.unit, or with "auto" the most specialized block-dot unit multiplying w x a (fewest formats, then catalog
-// order: mxfp4_dot before mx_dot_any). Throws std::invalid_argument naming the formats and the units that take w.
+// arch.unit, or with "auto" the most specialized unit multiplying w x a (fewest formats, then catalog order:
+// mxfp4_dot before mx_dot_any, vq_mac before vq_mac_d3). Throws std::invalid_argument naming the formats and the units
+// that take w.
 PeChoice choose_pe(const ArchConfig& arch, Format w, Format a);
 
 struct GemmReport {

@@ -315,7 +315,7 @@ class Runner {
   const Tools& tools() const { return tools_; }
 
  private:
-  static std::string traits_name(const UnitFormat& uf) { return uf.vq ? "vq" : traits(uf.act).name; }
+  static std::string traits_name(const UnitFormat& uf) { return uf.in_table ? traits(uf.act).name : "vq"; }
 
   const power::Netlist& netlist(const Synth& s) {
     auto it = netlists_.find(s.key);
@@ -387,7 +387,7 @@ std::vector<CostRow> run_cost(const CostOptions& opt, const Flow& flow) {
     const Synth s = r.synth(*u);
     for (const UnitFormat& uf : formats) {
       CostRow row;
-      row.unit = s.unit_name, row.format = uf.name, row.act_format = uf.vq ? "int8" : traits(uf.act).name;
+      row.unit = s.unit_name, row.format = uf.name, row.act_format = uf.in_table ? traits(uf.act).name : "int8";
       row.top = s.top, row.params = s.params, row.liberty = fs::path(r.liberty()).filename().string();
       const std::regex depth("DEPTH=([0-9]+)");
       std::smatch dm;
@@ -399,8 +399,8 @@ std::vector<CostRow> run_cost(const CostOptions& opt, const Flow& flow) {
       row.macs_per_cycle = uf.macs_per_vector(), row.bits_per_weight = uf.bits_per_weight();
       row.vectorless_pj_per_mac = s.vectorless_w * opt.clock_ns * 1e-9 / row.macs_per_cycle * 1e12;
       row.synth_key = s.key;
-      if (opt.model && !uf.vq) row.model = r.energy(s, uf, OperandKind::model), row.operands_what = opt.real->what;
-      if (opt.random || uf.vq) row.random = r.energy(s, uf, OperandKind::random);
+      if (opt.model && uf.in_table) row.model = r.energy(s, uf, OperandKind::model), row.operands_what = opt.real->what;
+      if (opt.random || !uf.in_table) row.random = r.energy(s, uf, OperandKind::random);
       rows.push_back(row);
     }
   }

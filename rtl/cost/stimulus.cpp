@@ -102,6 +102,56 @@ std::vector<PackedTensor> encode_rows(Format f, const std::vector<float>& m, int
   return rows;
 }
 
+// VQ model vectors (unit_vectors): per output channel c and token t, the row's K weights N*D at a time (a clear on
+// each output's first vector; a short last vector padded with index 0 and activation 0). Before the first vector
+// that reads a block, its INT8 codebook is written, address 0 first (the K writes are cycles of the window).
+Vectors vq_model_vectors(const UnitFormat& uf, const Operands& real, std::size_t count) {
+  const UnitConfig& u = *uf.unit;
+  const int lanes = u.stim.n, d = u.param("D"), idx_bits = u.param("IDX_BITS"), per = lanes * d;
+  const FormatTraits &tw = traits(uf.weight), &tx = traits(uf.act);
+  const std::size_t k = real.k;
+  const std::vector<PackedTensor> w = encode_rows(tw.id, real.weight, real.k, false),
+                                  x = encode_rows(tx.id, real.activation, real.k, false);
+  if (w.empty() || x.empty()) throw std::invalid_argument(real.what + ": no weight or activation rows");
+  if (std::size_t(w[0].block) < k && w[0].block % per != 0)
+    throw std::invalid_argument(std::string(tw.name) + ": block " + std::to_string(w[0].block) + " is not a multiple of " +
+                                u.name + "'s " + std::to_string(per) + " weights per vector");
+  Vectors out;
+  std::size_t vectors = 0;
+  const std::uint8_t* loaded = nullptr;
+  for (std::size_t c = 0; c < w.size() && vectors < count; ++c)
+    for (std::size_t t = 0; t < x.size() && vectors < count; ++t)
+      for (std::size_t i0 = 0; i0 < k && vectors < count; i0 += per) {
+        const std::size_t blk = i0 / w[c].block;
+        const std::uint8_t* block = &w[c].bytes[blk * tw.block_bytes(w[c].block)];
+        if (block != loaded) {
+          const auto* entries = reinterpret_cast<const std::int8_t*>(block + 4);  // after the FP32 scale
+          for (int a = 0; a < (1 << idx_bits); ++a) {
+            rtl::VqStep s;
+            s.write = true, s.addr = a, s.cw.assign(entries + a * d, entries + (a + 1) * d);
+            out.push_back(vq_ports(s, idx_bits));
+          }
+          loaded = block;
+        }
+        rtl::VqStep s;
+        s.clear = i0 == 0;
+        const std::size_t first_vector = (i0 - blk * w[c].block) / d;
+        for (int l = 0; l < lanes; ++l)
+          s.idx.push_back(i0 + l * d < k ? get_code(block + tw.scale_bits() / 8, idx_bits, first_vector + l) : 0);
+        for (int j = 0; j < per; ++j) {
+          const std::size_t i = i0 + j, xb = x[t].block;
+          s.x.push_back(i < k ? static_cast<std::int8_t>(tx.lane_code(&x[t].bytes[(i / xb) * tx.block_bytes(xb)], i % xb))
+                              : std::int8_t{0});
+        }
+        out.push_back(vq_ports(s, idx_bits));
+        ++vectors;
+      }
+  if (vectors < count)
+    throw std::invalid_argument(real.what + ": " + std::to_string(vectors) + " vectors for " + u.name +
+                                ", fewer than the " + std::to_string(count) + " asked for");
+  return out;
+}
+
 }  // namespace
 
 std::vector<rtl::BlockVector> gemm_block_pairs(const PackedTensor& a, const PackedTensor& b, int lanes) {
@@ -136,7 +186,7 @@ std::vector<rtl::BlockVector> gemm_block_pairs(const PackedTensor& a, const Pack
 }
 
 double UnitFormat::bits_per_weight() const {
-  if (vq) return double(unit->param("IDX_BITS")) / unit->param("D");
+  if (!in_table) return double(unit->param("IDX_BITS")) / unit->param("D");
   return traits(weight).bits_per_weight();
 }
 
@@ -145,9 +195,22 @@ int UnitFormat::macs_per_vector() const { return unit->stim.n * (vq ? unit->para
 std::vector<UnitFormat> unit_formats(const UnitConfig& u) {
   std::vector<UnitFormat> out;
   if (u.kind == UnitKind::vq_mac) {
-    UnitFormat f;
-    f.unit = &u, f.name = "vq", f.vq = true;
-    return {f};
+    const int d = u.param("D"), idx_bits = u.param("IDX_BITS");
+    const FormatTraits* act = nullptr;  // the INT MACs' partner family (int_group) with the unit's activation element
+    for (const FormatTraits& t : format_table())
+      if (!act && t.family == Family::int_group && t.elem == u.stim.elems_b.front()) act = &t;
+    for (const FormatTraits& t : format_table()) {
+      if (t.family != Family::vq || t.vq_dim != d || t.vq_bits * t.vq_dim != idx_bits || !act) continue;
+      UnitFormat f;
+      f.unit = &u, f.name = t.name, f.weight = t.id, f.act = act->id, f.weights_on_a = true, f.vq = true;
+      out.push_back(f);
+    }
+    if (out.empty()) {
+      UnitFormat f;
+      f.unit = &u, f.name = "vq", f.vq = true, f.in_table = false;
+      out.push_back(f);
+    }
+    return out;
   }
   const bool w_on_a = u.stim.elems_a != u.stim.elems_b;
   const std::vector<Elem>& ew = w_on_a ? u.stim.elems_a : u.stim.elems_b;
@@ -184,9 +247,14 @@ std::vector<std::map<std::string, std::string>> unit_vectors(const UnitFormat& u
   const int lanes = u.stim.n;
   std::mt19937_64 rng(seed);
   Vectors out;
+  if (uf.vq && kind == OperandKind::model) {
+    if (!uf.in_table)
+      throw std::invalid_argument("unit " + u.name + ": no VQ format of the table has its D and K, so it takes random "
+                                  "operands only");
+    if (!real || real->k == 0) throw std::invalid_argument("unit " + u.name + ": no real operands given");
+    return vq_model_vectors(uf, *real, count);
+  }
   if (uf.vq) {
-    if (kind == OperandKind::model)
-      throw std::invalid_argument("unit " + u.name + ": VQ units take random operands only (no codebook of the model)");
     const int d = u.param("D"), idx_bits = u.param("IDX_BITS");
     const VqCodebook cb = rtl::reference::vq_test_codebook(u, seed);
     for (const rtl::VqStep& s : rtl::reference::vq_load_steps(cb, seed)) out.push_back(vq_ports(s, idx_bits));

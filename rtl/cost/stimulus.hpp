@@ -27,15 +27,19 @@ struct Operands {
 
 // A unit and the formats it multiplies: `weight` on the weight side, `act` on the other. W x A units (element sets
 // of A and B differ, e.g. int4x8_*, fp4v_mac, fp_group_dot) take the weights on A, the others on B (activations on
-// A, as tests/rtl/layer_cosim_test.cpp streams them). VQ units have no table format: `vq` is true.
+// A, as tests/rtl/layer_cosim_test.cpp streams them). VQ units (`vq`) multiply the VQ rows of the format table whose
+// D and K = 2^(bits D) are the unit's D and 2^IDX_BITS (indices on in_idx) by the INT8 activations of the INT MACs'
+// partner family (int_group, FP32 scale per group applied outside, as for int_mac); a VQ unit no table row fits
+// (vq_mac_d4k256) keeps the format-less row "vq" (`in_table` false: random codebooks and operands only).
 struct UnitFormat {
   const rtl::UnitConfig* unit = nullptr;
-  std::string name;  // the weight format's name ("vq" for VQ units)
+  std::string name;  // the weight format's name ("vq" for a VQ unit without a table row)
   Format weight{}, act{};
   bool weights_on_a = false;
   bool vq = false;
-  double bits_per_weight() const;
-  int macs_per_vector() const;  // lanes (VQ: lanes x D)
+  bool in_table = true;
+  double bits_per_weight() const;  // the weight format's exact storage (VQ: codebook included; "vq": IDX_BITS / D)
+  int macs_per_vector() const;     // lanes (VQ: lanes x D: a MAC is one weight x one activation)
 };
 
 // The formats a unit multiplies (catalog order of the format table); throws std::invalid_argument naming the unit's
@@ -57,7 +61,10 @@ const char* operand_name(OperandKind k);
 // codes uniform over the finite codes of each side's element, scales uniform over a band around 1 (E8M0 127 +- 16,
 // UE4M3 codes 0x30..0x48, FP32 exponent 127 +- 16 with a random significand, positive; zero points uniform), a clear
 // every K / lanes vectors as for K = 64 (VQ: K = 64 / D indices); VQ units first load a random INT8 codebook (those
-// K writes are cycles of the window too).
+// K writes are cycles of the window too). VQ model operands: each weight row encoded by the VQ format's reference
+// encoder (encode_ref, per row as the runtime's exact GEMM quantizes it: its blocks' INT8 codebooks and indices),
+// each token row in the INT8 partner format; order output channel, token, K (a channel's codebook stays loaded over
+// the tokens); a block's codebook is written (K writes, cycles of the window) before the first vector reading it.
 std::vector<std::map<std::string, std::string>> unit_vectors(const UnitFormat& uf, OperandKind kind,
                                                              const Operands* real, std::size_t count,
                                                              std::uint64_t seed);

@@ -53,6 +53,23 @@ TEST(CostStage, ChoosesTheUnitMultiplyingThePointsFormats) {
   EXPECT_NE(block.find("mxfp4_dot (mxfp4_e2m1 x mxfp4_e2m1)"), std::string::npos) << block;
 }
 
+// VQ weight formats reach the VQ MACs of their codebook shape (x int8, the INT MACs' partner format); the other VQ
+// rows get no unit and a reason naming the (D, K) they need and those the catalog has.
+TEST(CostStage, VqWeightsChooseTheVqMacOfTheirCodebookShape) {
+  EXPECT_EQ(chosen(point("vq2_d2", "none")), "vq_mac:vq2_d2xint8");  // not vq_mac_d3 (catalog order)
+  EXPECT_EQ(chosen(point("vq2_d2", "int8")), "vq_mac:vq2_d2xint8");
+  EXPECT_EQ(chosen(point("vq2_d2", "none"), {"vq_mac_d3"}), "vq_mac_d3:vq2_d2xint8");
+  EXPECT_EQ(chosen(point("vq4_d1", "none")), "vq_mac_d1k16:vq4_d1xint8");
+  for (const char* f : {"vq2_d1", "vq3_d1", "vq3_d2"}) {
+    const std::string none = chosen(point(f, "none"));
+    EXPECT_EQ(none.rfind(std::string("none: no catalog unit multiplies ") + f + " weights", 0), 0u) << none;
+    EXPECT_NE(none.find("vq_mac_d4k256 (4, 256)"), std::string::npos) << none;
+  }
+  EXPECT_NE(chosen(point("vq3_d1", "none")).find("vq3_d1 needs (1, 8)"), std::string::npos);
+  const std::string mx = chosen(point("vq2_d2", "mxint8"));
+  EXPECT_NE(mx.find("vq_mac (vq2_d2 x int8)"), std::string::npos) << mx;
+}
+
 // `hardware` is the body of small_spec's [hardware] table, which starts on line 12.
 void expect_error(const std::string& hardware, int line, const std::string& key, const std::string& what) {
   ScratchDir d;

@@ -41,7 +41,7 @@ TEST(CostFormats, UnitFormatsFollowTheCatalog) {
   auto names = [](const std::string& unit) {
     std::string s;
     for (const UnitFormat& f : unit_formats(rtl::unit_config(unit)))
-      s += (s.empty() ? "" : ",") + f.name + (f.weights_on_a ? "/A:" : "/B:") + (f.vq ? "-" : traits(f.act).name);
+      s += (s.empty() ? "" : ",") + f.name + (f.weights_on_a ? "/A:" : "/B:") + (f.in_table ? traits(f.act).name : "-");
     return s;
   };
   EXPECT_EQ(names("mxfp4_dot"), "mxfp4_e2m1/B:mxfp4_e2m1");
@@ -50,9 +50,18 @@ TEST(CostFormats, UnitFormatsFollowTheCatalog) {
   EXPECT_EQ(names("int4x8_asym_dot"), "int4_asym/A:int8_asym");
   EXPECT_EQ(names("fp4v_mac"), "mxfp4_e2m1/A:mxfp8_e4m3");
   EXPECT_EQ(names("int2_mac"), "int2/B:int2");
-  EXPECT_EQ(names("vq_mac"), "vq/B:-");
+  // VQ units: the table's VQ rows of their D and K = 2^IDX_BITS, x the INT MACs' int8; no row fits D=4, K=256
+  EXPECT_EQ(names("vq_mac"), "vq2_d2/A:int8");
+  EXPECT_EQ(names("vq_mac_d3"), "vq2_d2/A:int8");
+  EXPECT_EQ(names("vq_mac_d1k16"), "vq4_d1/A:int8");
+  EXPECT_EQ(names("vq_mac_d4k256"), "vq/B:-");
+  for (const char* f : {"vq2_d1", "vq3_d1", "vq3_d2"})
+    for (const std::string& u : rtl::unit_names()) EXPECT_THROW(unit_format(rtl::unit_config(u), f), std::invalid_argument) << u << " " << f;
   EXPECT_EQ(unit_formats(rtl::unit_config("mx_dot_any")).size(), 9u);
-  EXPECT_NEAR(unit_format(rtl::unit_config("vq_mac"), "vq").bits_per_weight(), 2.0, 0);
+  EXPECT_DOUBLE_EQ(unit_format(rtl::unit_config("vq_mac"), "vq2_d2").bits_per_weight(), 2.125);  // codebook included
+  EXPECT_DOUBLE_EQ(unit_format(rtl::unit_config("vq_mac_d1k16"), "vq4_d1").bits_per_weight(), 4.125);
+  EXPECT_EQ(unit_format(rtl::unit_config("vq_mac"), "vq2_d2").macs_per_vector(), 16);  // 8 indices x D = 2
+  EXPECT_NEAR(unit_format(rtl::unit_config("vq_mac_d4k256"), "vq").bits_per_weight(), 2.0, 0);
   try {
     unit_format(rtl::unit_config("int2_mac"), "nvfp4");
     FAIL();
@@ -85,6 +94,48 @@ TEST(CostVectors, RealIntVectorsAreTheQuantizedCodes) {
   // random: the same seed gives the same vectors, another seed others
   EXPECT_EQ(unit_vectors(uf, OperandKind::random, nullptr, 32, 7), unit_vectors(uf, OperandKind::random, nullptr, 32, 7));
   EXPECT_NE(unit_vectors(uf, OperandKind::random, nullptr, 32, 7), unit_vectors(uf, OperandKind::random, nullptr, 32, 8));
+}
+
+// Real vq_mac vectors: the codebook the unit holds when a vector arrives (rebuilt from the cb_* write ports) and the
+// vector's indices give exactly the INT8 entries of encode_ref(vq2_d2) of the weight row, the activations exactly the
+// int8 codes of the token row; order channel, token, K; each channel's codebook written (16 writes) before its vectors.
+TEST(CostVectors, RealVqVectorsAreTheReferenceCodebooksAndIndices) {
+  const int tokens = 4;
+  const Operands op = stories260k_operands(MXLAB_COST_DATA_DIR, tokens);
+  const UnitFormat uf = unit_format(rtl::unit_config("vq_mac"), "vq2_d2");
+  const auto v = unit_vectors(uf, OperandKind::model, &op, 32, 1);
+  const FormatTraits &tw = traits(Format::vq2_d2), &tx = traits(Format::int8);
+  std::vector<std::vector<std::int8_t>> cb(16);
+  std::size_t vectors = 0, writes = 0;
+  for (const auto& p : v) {
+    if (p.at("cb_we") == "1") {
+      const rtl::VqStep w = rtl::parse_vq_golden_line("W " + p.at("cb_addr") + " " + p.at("cb_data"), 8, 2, 4);
+      cb.at(w.addr) = w.cw;
+      ++writes;
+      continue;
+    }
+    ASSERT_EQ(writes, 16 * (vectors / (tokens * 4) + 1)) << "the channel's codebook is loaded before its vectors";
+    const rtl::VqStep s = rtl::parse_vq_golden_line(
+        "V " + p.at("in_clear") + " " + p.at("in_idx") + " " + p.at("in_x") + " 0", 8, 2, 4);
+    const std::size_t c = vectors / (tokens * 4), t = vectors / 4 % tokens, i0 = vectors % 4 * 16;
+    EXPECT_EQ(s.clear, i0 == 0);
+    const PackedTensor w = encode_ref(Format::vq2_d2, {op.weight.data() + c * 64, 64}),
+                       x = encode_ref(Format::int8, {op.activation.data() + t * 64, 64});
+    for (int j = 0; j < 16; ++j) {
+      const std::size_t i = i0 + j;
+      ASSERT_EQ(cb.at(s.idx.at(j / 2)).size(), 2u);
+      EXPECT_EQ(cb[s.idx[j / 2]][j % 2], static_cast<std::int8_t>(tw.lane_code(w.bytes.data(), i))) << c << " " << t << " " << i;
+      EXPECT_EQ(s.x.at(j), static_cast<std::int8_t>(tx.lane_code(&x.bytes[i / 32 * tx.block_bytes(32)], i % 32))) << i;
+    }
+    ++vectors;
+  }
+  EXPECT_EQ(vectors, 32u);
+  EXPECT_EQ(writes, 32u);  // channels 0 and 1
+  EXPECT_EQ(unit_vectors(unit_format(rtl::unit_config("vq_mac_d1k16"), "vq4_d1"), OperandKind::model, &op, 8, 1).size(),
+            16u + 8u);
+  EXPECT_THROW(unit_vectors(uf, OperandKind::model, &op, 1u << 20, 1), std::invalid_argument);
+  EXPECT_THROW(unit_vectors(unit_format(rtl::unit_config("vq_mac_d4k256"), "vq"), OperandKind::model, &op, 8, 1),
+               std::invalid_argument);
 }
 
 // int2_mac end to end: positive energy, real != random, a rerun served from the cache with identical numbers, a fresh
