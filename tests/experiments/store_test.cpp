@@ -115,11 +115,8 @@ TEST(ResultStore, H5pyReadsTheSameNumbers) {
       "  'config': json.loads(g.attrs['config'])}))\n";
   write_text(d / "read.py", py);
   const std::string cmd = python + " " + (d / "read.py").string() + " " + (d / "p.h5").string();
-  std::unique_ptr<FILE, decltype(&pclose)> pipe(popen(cmd.c_str(), "r"), pclose);
-  ASSERT_TRUE(pipe);
-  std::string out;
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, pipe.get())) out += buf;
+  const std::string out = command_output(cmd);
+  ASSERT_FALSE(out.empty()) << cmd;
   const nlohmann::json j = nlohmann::json::parse(out);
   for (const auto& [k, v] : p.metrics) EXPECT_EQ(j["metrics"][k].get<double>(), v) << k;
   EXPECT_EQ(j["metrics"].size(), p.metrics.size());

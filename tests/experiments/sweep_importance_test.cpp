@@ -55,14 +55,6 @@ std::vector<double> importance_by_hand(const algorithms::PtqSession& s, int k) {
   return sum;
 }
 
-std::string run_python(const std::string& cmd) {
-  std::unique_ptr<FILE, decltype(&pclose)> pipe(popen(cmd.c_str(), "r"), pclose);
-  std::string out;
-  char buf[4096];
-  while (pipe && std::fgets(buf, sizeof buf, pipe.get())) out += buf;
-  return out;
-}
-
 TEST(SweepLayers, LsaqPointsStoreImportanceAndOthersNone) {
   if (!have_data()) GTEST_SKIP() << "no data";
   ScratchDir d;
@@ -89,7 +81,7 @@ TEST(SweepLayers, LsaqPointsStoreImportanceAndOthersNone) {
              "for name in sorted(f['points']):\n"
              "    b = f['points'][name]['blocks']\n"
              "    print(name, ' '.join(repr(float(x)) for x in b['importance'][()]) if 'importance' in b else '-')\n");
-  const std::string out = run_python(python + " " + (d / "read.py").string() + " " + (d / "r.h5").string());
+  const std::string out = command_output(python + " " + (d / "read.py").string() + " " + (d / "r.h5").string());
   // repr(float) is the shortest text that reads back to the same double: compare values, not text.
   std::vector<std::string> lines;
   for (std::size_t a = 0, b; (b = out.find('\n', a)) != std::string::npos; a = b + 1) lines.push_back(out.substr(a, b - a));

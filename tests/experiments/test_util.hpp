@@ -2,8 +2,10 @@
 #pragma once
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <random>
 #include <string>
 #include <utility>
@@ -39,6 +41,15 @@ inline void write_text(const fs::path& p, const std::string& text) { std::ofstre
 inline std::string read_text(const fs::path& p) {
   std::ifstream in(p);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Standard output of a shell command ("" when it cannot be started).
+inline std::string command_output(const std::string& cmd) {
+  std::unique_ptr<FILE, decltype(&pclose)> pipe(popen(cmd.c_str(), "r"), pclose);
+  std::string out;
+  char buf[4096];
+  while (pipe && std::fgets(buf, sizeof buf, pipe.get())) out += buf;
+  return out;
 }
 
 inline bool have_data() { return fs::exists(fs::path(MXLAB_DATA_DIR) / "models/stories260K.bin"); }
