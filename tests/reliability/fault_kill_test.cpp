@@ -52,7 +52,7 @@ std::vector<int> kill_at_moments(const std::vector<std::string>& args, const fs:
       const auto& [out, ref] = outputs[i];
       if (!fs::exists(out)) continue;
       ++present[i];
-      EXPECT_TRUE(bytes_of(out) == bytes_of(ref)) << out << " exists but differs from the uninterrupted run's";
+      EXPECT_TRUE(read_text(out) == read_text(ref)) << out << " exists but differs from the uninterrupted run's";
       fs::remove(out);
     }
     for (const fs::path& t : temporaries(dir)) fs::remove(t);  // a killed writer cannot remove its temporary

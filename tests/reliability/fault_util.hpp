@@ -1,5 +1,5 @@
 // Helpers of the fault tests: start the mxlab CLI as a child (optionally with a file-size limit), wait for it,
-// watch a directory for temporaries, compare files.
+// watch a directory for temporaries.
 #pragma once
 #include <fcntl.h>
 #include <signal.h>
@@ -11,7 +11,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -100,11 +99,6 @@ class TemporaryWatch {
  private:
   int fd_;
 };
-
-inline std::string bytes_of(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
 
 inline std::string last_line(const std::string& text) {
   const std::size_t end = text.find_last_not_of('\n');
