@@ -1,5 +1,6 @@
-// Fuzzes HDF5 result reading (experiments/result_store read_store_image): the input is a result file's bytes, opened
-// in memory by HDF5's core driver; what reads must be a consistent record, anything else a std::runtime_error.
+// Fuzzes HDF5 result reading (experiments/result_store read_store_image): the input is a result file's bytes, checked
+// in plain C++ (superblock and every object header checksum, experiments/h5_superblock) and then opened in memory by
+// HDF5's core driver; what reads must be a consistent record, anything else a std::runtime_error.
 #include <cstdint>
 #include <exception>
 #include <span>

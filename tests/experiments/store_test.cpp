@@ -109,10 +109,11 @@ TEST(ResultStore, H5pyReadsTheSameNumbers) {
       "bpw = [float(x) for x in g['layers/bits_per_weight'][()]]\n"
       "blocks = {k: [repr(float(x)) for x in v[()]] for k, v in g['blocks'].items() if k != 'name'}\n"
       "block_names = [s.decode() for s in g['blocks/name'][()]]\n"
+      "text = lambda k: g.attrs[k].decode()  # fixed-length UTF-8 strings: h5py gives bytes\n"
       "print(json.dumps({'metrics': m, 'names': names, 'bpw': bpw, 'blocks': blocks, 'block_names': block_names,\n"
-      "  'status': g.attrs['status'],\n"
-      "  'host': g.attrs['host'], 'weights': g.attrs['weights'], 'ts': int(g.attrs['tensor_scale']),\n"
-      "  'config': json.loads(g.attrs['config'])}))\n";
+      "  'status': text('status'),\n"
+      "  'host': text('host'), 'weights': text('weights'), 'ts': int(g.attrs['tensor_scale']),\n"
+      "  'config': json.loads(text('config'))}))\n";
   write_text(d / "read.py", py);
   const std::string cmd = python + " " + (d / "read.py").string() + " " + (d / "p.h5").string();
   const std::string out = command_output(cmd);
