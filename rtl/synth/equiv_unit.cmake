@@ -1,21 +1,35 @@
-# Formal equivalence of one catalog unit's synthesized netlist with its RTL (cmake -P; a ctest test of tests/rtl):
-#   cmake -DCONFIG=<unit dir>/config.cmake [-DMUTATE=ON] [-DSEQ_CELLS="<module patterns>"] -P equiv_unit.cmake
-# CONFIG is the unit's synthesis configuration (rtl/synth/synth.cmake); the netlists are the ones synth_unit.cmake
-# wrote there (run the synthesis first): <unit>_netlist.v (final) and <unit>_generic.il (the same run before ABC).
-# Yosys proves them equivalent with equiv_make / equiv_simple (equiv.ys.in says exactly what is compared: every
-# flip-flop D/reset/clock input and every output, registers paired by instance name) and this fails unless all are
-# proved. SEQ_CELLS: name patterns of the liberty's sequential cells (kept as instances; default sky130_fd_sc_hd). MUTATE=ON checks that the proof can fail: one cell of a copy of the netlist is replaced by a
-# pin-compatible cell of another function (the first NAND2 becomes a NOR2), and the script fails unless that
-# netlist is NOT proved equivalent. Writes <unit dir>/equiv[_mutant]/: script, log, equiv_status report.
+# Formal equivalence of one synthesized netlist with its RTL (cmake -P; a ctest test of tests/rtl):
+#   cmake -DCONFIG=<dir>/config.cmake [-DGOLD=rtl|generic] [-DMUTATE=ON] [-DSEQ=N] [-DSEQ_CELLS="<patterns>"]
+#         -P equiv_unit.cmake
+# CONFIG is a synthesis configuration (rtl/synth/synth.cmake: a catalog unit, or a building-block module from
+# tests/rtl/equiv_tests.cmake); the netlists are the ones synth_unit.cmake wrote there (run the synthesis first).
+# GOLD=rtl (default, equiv_rtl.ys.in): <unit>_netlist.v (final) against the SystemVerilog sources elaborated with
+# the unit's parameters (no synthesis), by equiv_make / equiv_simple / equiv_induct -seq SEQ (default 2).
+# GOLD=generic (equiv.ys.in): <unit>_netlist.v against <unit>_generic.il, the same synthesis run just before ABC
+# (flip-flops kept as instances, paired by name; SEQ_CELLS: the liberty's sequential cells, default sky130_fd_sc_hd).
+# Either fails unless every obligation is proved within EQUIV_TIME_LIMIT_S (default 1200 s). MUTATE=ON checks that
+# the proof can fail: one cell of a copy of the netlist is replaced by a pin-compatible cell of another function (the
+# first NAND2 becomes a NOR2), and the script fails unless that netlist is NOT proved equivalent. Writes
+# <dir>/equiv[_generic][_mutant]/: script, log, equiv_status report.
 cmake_minimum_required(VERSION 3.25)
 if(NOT CONFIG OR NOT EXISTS "${CONFIG}")
   message(FATAL_ERROR "usage: cmake -DCONFIG=<unit dir>/config.cmake [-DMUTATE=ON] -P equiv_unit.cmake (got '${CONFIG}')")
 endif()
 include(${CONFIG})  # UNIT TOP PARAMS SOURCES LIBERTY YOSYS TIME_LIMIT_S DIR ...
 get_filename_component(_here ${CMAKE_CURRENT_LIST_FILE} DIRECTORY)
+if(NOT GOLD)
+  set(GOLD rtl)
+endif()
+if(NOT GOLD MATCHES "^(rtl|generic)$")
+  message(FATAL_ERROR "equiv ${UNIT}: GOLD must be rtl or generic (got '${GOLD}')")
+endif()
 set(_netlist ${DIR}/${UNIT}_netlist.v)
 set(GENERIC ${DIR}/${UNIT}_generic.il)
-foreach(_f ${_netlist} ${GENERIC})
+set(_needed ${_netlist})
+if(GOLD STREQUAL "generic")
+  list(APPEND _needed ${GENERIC})
+endif()
+foreach(_f ${_needed})
   if(NOT EXISTS ${_f})
     message(FATAL_ERROR "equiv ${UNIT}: no ${_f} (run the synthesis first: rtl_synth_${UNIT} or mxlab_synth_${UNIT})")
   endif()
@@ -28,10 +42,20 @@ endif()
 if(NOT DEFINED EQUIV_TIME_LIMIT_S)
   set(EQUIV_TIME_LIMIT_S 1200)
 endif()
+if(NOT SEQ)
+  set(SEQ 2)
+endif()
+# equiv_rtl.ys.in reads the sources with the parameters as synth_unit.cmake does (chparam -set NAME VALUE)
+list(TRANSFORM PARAMS REPLACE "^([^=]+)=(.*)$" "-set \\1 \\2" OUTPUT_VARIABLE CHPARAMS)
+list(JOIN CHPARAMS " " CHPARAMS)
+list(JOIN SOURCES " " SOURCES)
 
 set(_work ${DIR}/equiv)
+if(GOLD STREQUAL "generic")
+  string(APPEND _work _generic)
+endif()
 if(MUTATE)
-  set(_work ${DIR}/equiv_mutant)
+  string(APPEND _work _mutant)
 endif()
 file(REMOVE_RECURSE ${_work})
 file(MAKE_DIRECTORY ${_work})
@@ -56,7 +80,13 @@ if(MUTATE)
 endif()
 
 set(STATUS ${_work}/equiv_status.txt)
-configure_file(${_here}/equiv.ys.in ${_work}/equiv.ys @ONLY)
+set(_script equiv_rtl.ys.in)
+set(_gold_name "its RTL (${TOP} ${PARAMS})")
+if(GOLD STREQUAL "generic")
+  set(_script equiv.ys.in)
+  set(_gold_name "the generic netlist of its RTL before ABC")
+endif()
+configure_file(${_here}/${_script} ${_work}/equiv.ys @ONLY)
 string(TIMESTAMP _t0 "%s" UTC)
 execute_process(COMMAND ${YOSYS} -q -l ${_work}/yosys.log ${_work}/equiv.ys TIMEOUT ${EQUIV_TIME_LIMIT_S}
                 RESULT_VARIABLE _rc OUTPUT_QUIET ERROR_QUIET)
@@ -75,11 +105,10 @@ endif()
 
 if(NOT MUTATE)
   if(NOT _rc EQUAL 0 OR NOT _status MATCHES "Equivalence successfully proven!")
-    message(FATAL_ERROR "equiv ${UNIT}: the netlist is NOT proved equivalent to its pre-ABC netlist (Yosys result "
+    message(FATAL_ERROR "equiv ${UNIT}: the netlist is NOT proved equivalent to ${_gold_name} (Yosys result "
             "${_rc}, ${_secs} s, ${_proved}; log: ${_work}/yosys.log)")
   endif()
-  message("[equiv] ${UNIT}: ${_netlist} proved equivalent to the generic netlist of the RTL (${TOP} ${PARAMS}): "
-          "${_proved} obligations (flip-flop inputs, outputs), ${_secs} s")
+  message("[equiv] ${UNIT}: ${_netlist} proved equivalent to ${_gold_name}: ${_proved} obligations, ${_secs} s")
 else()
   # the mutant must fail at equiv_status -assert (not earlier: reading or elaborating it must still work)
   file(READ ${_work}/yosys.log _log)
