@@ -19,16 +19,17 @@ void quantize_sequentially(PtqContext& ctx, std::string_view who, bool quantized
   model::ModelWeights& w = *ctx.weights;
   model::Runtime rt(ctx.weights, ctx.calibration_scheme());
   LayerInputs inputs(rt, ctx.calib, ctx.ctx);  // advanced one layer at a time through the quantized layers
-  auto quantize_group = [&](int layer, const std::vector<LinearKind>& kinds, std::ostringstream& line) {
+  // The linears of a group sharing one input, quantized from the Hessian of the first one's inputs.
+  using HessianFn = std::function<Eigen::MatrixXd(const model::TensorQuant* act)>;
+  auto quantize_group = [&](int layer, const std::vector<LinearKind>& kinds, const HessianFn& hessian, std::ostringstream& line) {
     bool any = false;
     for (LinearKind k : kinds) any = any || ctx.weight_format({layer, k}).enabled();
     if (!any) return;  // all left in FP by per-layer overrides
-    rt.clear_weight_cache();  // earlier groups' weights were replaced
-    const LinearId first{layer, kinds.front()};
-    const model::TensorQuant act = ctx.scheme.for_linear(first).input;
-    const Eigen::MatrixXd H = input_hessian(rt, inputs, first, quantized_inputs ? &act : nullptr);
+    const model::TensorQuant act = ctx.scheme.for_linear({layer, kinds.front()}).input;
+    const Eigen::MatrixXd H = hessian(quantized_inputs ? &act : nullptr);
     for (LinearKind k : kinds)
       if (ctx.weight_format({layer, k}).enabled()) quantize({layer, k}, H, line);
+    rt.clear_weight_cache();  // the group's weights were replaced
   };
   const bool head = ctx.weight_format({-1, LinearKind::classifier}).enabled();
   model::Progress bar(std::string(who), static_cast<std::size_t>(w.config.n_layers + (head ? 1 : 0)));
@@ -36,11 +37,16 @@ void quantize_sequentially(PtqContext& ctx, std::string_view who, bool quantized
     std::ostringstream line;
     line << "  " << who << ": layer " << l << "/" << w.config.n_layers << ":";
     ctx.layer_begin(l);  // streamed: the layer's FP32 weights are read in
-    for (const auto& kinds : {std::vector{LinearKind::q, LinearKind::k, LinearKind::v}, std::vector{LinearKind::o},
-                              std::vector{LinearKind::gate, LinearKind::up}, std::vector{LinearKind::down}})
-      quantize_group(l, kinds, line);
     rt.clear_weight_cache();
-    inputs.advance(rt);
+    // Each group's inputs once per window, from the previous stage's state (StagedLayer); after down the inputs
+    // have moved through the quantized layer.
+    for (StagedLayer staged(rt, inputs); !staged.done(); staged.next(rt)) {
+      const LinearKind g = staged.group();
+      const std::vector<LinearKind> kinds = g == LinearKind::q      ? std::vector{LinearKind::q, LinearKind::k, LinearKind::v}
+                                            : g == LinearKind::gate ? std::vector{LinearKind::gate, LinearKind::up}
+                                                                    : std::vector{g};
+      quantize_group(l, kinds, [&](const model::TensorQuant* act) { return staged.hessian(act); }, line);
+    }
     ctx.layer_end(l);  // streamed: the quantized layer is written out and dropped
     ctx.say(line.str());
   }
@@ -48,7 +54,9 @@ void quantize_sequentially(PtqContext& ctx, std::string_view who, bool quantized
     std::ostringstream line;
     line << "  " << who << ": classifier:";
     w.config.shared_classifier = false;  // untie from the token embedding
-    quantize_group(-1, {LinearKind::classifier}, line);
+    const LinearId id{-1, LinearKind::classifier};
+    quantize_group(-1, {LinearKind::classifier}, [&](const model::TensorQuant* act) { return input_hessian(rt, inputs, id, act); },
+                   line);
     bar.step();
     ctx.say(line.str());
   }

@@ -80,27 +80,37 @@ class QuantizingObserver final : public model::LinearObserver {
   model::LinearObserver& inner_;
 };
 
-// The inputs of linear `id` over the calibration windows (quantized in `act` when given and enabled): its raw
-// rows (record) or its X^T X (hessian).
-model::CalibrationCapture capture_one(model::Runtime& runtime, const LayerInputs& inputs, LinearId id, bool hessian,
-                                      const model::TensorQuant* act = nullptr) {
-  const int layer = id.kind == LinearKind::classifier ? runtime.config().n_layers : id.layer;
-  if (layer != inputs.layer())
-    throw std::logic_error("layer inputs are at layer " + std::to_string(inputs.layer()) + ", not at " + model::linear_name(id));
+// The inputs of linear `id` that `feed` passes to an observer in window order (quantized in `act` when given and
+// enabled): its raw rows (record) or its X^T X (hessian).
+model::CalibrationCapture capture_one(LinearId id, bool hessian, const model::TensorQuant* act,
+                                      const std::function<void(model::LinearObserver&)>& feed) {
   model::CaptureOptions opt;
   opt.stats = false;
   opt.hessian = hessian;
   opt.select = [id](LinearId x) { return x == id; };
   if (!hessian) opt.record = id;
   model::CalibrationCapture capture(opt);
-  const std::function<bool(LinearId)> wanted = [id](LinearId x) { return x == id; };
   if (act && act->enabled()) {
     QuantizingObserver quantized(*act, capture);
-    inputs.observe(runtime, quantized, wanted);
+    feed(quantized);
   } else {
-    inputs.observe(runtime, capture, wanted);
+    feed(capture);
   }
   return capture;
+}
+
+model::CalibrationCapture capture_one(model::Runtime& runtime, const LayerInputs& inputs, LinearId id, bool hessian,
+                                      const model::TensorQuant* act = nullptr) {
+  const int layer = id.kind == LinearKind::classifier ? runtime.config().n_layers : id.layer;
+  if (layer != inputs.layer())
+    throw std::logic_error("layer inputs are at layer " + std::to_string(inputs.layer()) + ", not at " + model::linear_name(id));
+  const std::function<bool(LinearId)> wanted = [id](LinearId x) { return x == id; };
+  return capture_one(id, hessian, act, [&](model::LinearObserver& o) { inputs.observe(runtime, o, wanted); });
+}
+
+Eigen::MatrixXd hessian_of(const model::CalibrationCapture& capture, LinearId id) {
+  const model::LinearStats& st = capture.stats(id);
+  return 2.0 * st.xtx / static_cast<double>(st.rows);
 }
 }  // namespace
 
@@ -110,9 +120,55 @@ Matrix record_inputs(model::Runtime& runtime, const LayerInputs& inputs, LinearI
 
 Eigen::MatrixXd input_hessian(model::Runtime& runtime, const LayerInputs& inputs, LinearId id,
                               const model::TensorQuant* act) {
-  const model::CalibrationCapture capture = capture_one(runtime, inputs, id, true, act);
-  const model::LinearStats& st = capture.stats(id);
-  return 2.0 * st.xtx / static_cast<double>(st.rows);
+  return hessian_of(capture_one(runtime, inputs, id, true, act), id);
+}
+
+StagedLayer::StagedLayer(model::Runtime& rt, LayerInputs& inputs) : inputs_(inputs), in_(inputs.windows()) {
+  if (inputs.layer() == inputs.n_layers_) throw std::logic_error("StagedLayer: the layer inputs are past the last layer");
+  const model::ModelConfig& c = rt.config();
+  const Vector& norm = rt.weights().layers.at(static_cast<std::size_t>(inputs.layer())).rms_att;
+  parallel_items(0, in_.size(), [&](std::size_t i) { in_[i] = model::rms_norm(inputs_.x_[i], norm, c.norm_eps); });
+}
+
+Eigen::MatrixXd StagedLayer::hessian(const model::TensorQuant* act) const {
+  if (done()) throw std::logic_error("StagedLayer: the layer is done");
+  const LinearId id{inputs_.layer(), group()};
+  return hessian_of(capture_one(id, true, act, [&](model::LinearObserver& o) {
+    for (const Matrix& x : in_) o.observe(id, x);
+  }), id);
+}
+
+// Runtime::block in stages: x += o(attend(q, k, v)) of the RMSNorm of x, then x += down(silu(gate) * up) of the
+// RMSNorm of that, the linear whose inputs a stage wants caught on its way in (attention_block and mlp_block
+// called with it, so the sub-blocks' arithmetic is theirs) and applied in the next stage, once it is quantized.
+void StagedLayer::next(model::Runtime& rt) {
+  if (done()) throw std::logic_error("StagedLayer: the layer is done");
+  const int l = inputs_.layer();
+  const model::ModelConfig& c = rt.config();
+  const model::LayerWeights& L = rt.weights().layers.at(static_cast<std::size_t>(l));
+  parallel_runs(rt, 0, in_.size(), [&](model::Runtime& copy, std::size_t i) {
+    Matrix& x = inputs_.x_[i];
+    Matrix& in = in_[i];
+    const auto catching = [&](LinearKind wanted) {
+      return [&copy, &in, l, wanted](LinearKind kind, const Matrix& v) {
+        if (kind != wanted) return copy.linear({l, kind}, v);
+        in = v;  // the next group's inputs; the linear itself runs in the next stage
+        return Matrix();
+      };
+    };
+    Matrix held = std::move(in);  // in receives the next group's inputs
+    switch (stage_) {
+      case 0: model::attention_block(c, held, 0, catching(LinearKind::o), copy.attend_fn(l)); break;
+      case 1: x += copy.linear({l, LinearKind::o}, held), in = model::rms_norm(x, L.rms_ffn, c.norm_eps); break;
+      case 2: model::mlp_block(held, catching(LinearKind::down)); break;
+      default: x += copy.linear({l, LinearKind::down}, held); break;
+    }
+    skip_forward_calls(copy, 1);  // parallel_runs: one forward call per window
+  });
+  if (++stage_ == 4) {
+    in_.clear();
+    ++inputs_.layer_;
+  }
 }
 
 Matrix linear_output(const model::Linear& lin, const Matrix& x, const Matrix* weight) {

@@ -32,8 +32,38 @@ class LayerInputs {
   void advance(model::Runtime& rt);
 
  private:
+  friend class StagedLayer;
   std::vector<Matrix> x_;
   int layer_ = 0, n_layers_;
+};
+
+// True-sequential capture of one layer in stages (GPTQ's groups {q,k,v}, {o}, {gate,up}, {down}): each group's
+// inputs are computed once per window from what the previous stage left, with the runtime's current weights (the
+// earlier groups already replaced), so a window goes through the layer once in all instead of once per group plus
+// once to advance. Per window it holds the layer's residual stream and the current group's inputs (at {down}:
+// hidden_dim wide). The same arithmetic as run_layers, hence bit for bit the inputs LayerInputs::observe gives
+// after the same weight changes, for deterministic rounding; each stage draws the stochastic-rounding streams of
+// one forward call per window (as each observe() pass did), so with stochastic rounding a stage's inputs differ.
+class StagedLayer {
+ public:
+  // The inputs of inputs.layer()'s q, k and v (the attention RMSNorm of the layer input).
+  StagedLayer(model::Runtime& rt, LayerInputs& inputs);
+  // The first linear of the group whose inputs are held (q, o, gate, down; classifier once done).
+  LinearKind group() const { return kGroups[stage_]; }
+  // GPTQ's H = 2/n X^T X of the held inputs over the windows in window order (as input_hessian; with `act`
+  // enabled X quantized row by row in that format first).
+  Eigen::MatrixXd hessian(const model::TensorQuant* act = nullptr) const;
+  // Computes the next group's inputs with the runtime's current weights; after {down}, moves the layer inputs
+  // through the layer (LayerInputs::advance) and holds nothing.
+  void next(model::Runtime& rt);
+  bool done() const { return stage_ == 4; }
+
+ private:
+  static constexpr LinearKind kGroups[5] = {LinearKind::q, LinearKind::o, LinearKind::gate, LinearKind::down,
+                                            LinearKind::classifier};
+  LayerInputs& inputs_;
+  std::vector<Matrix> in_;  // per window: the held group's inputs
+  int stage_ = 0;
 };
 
 // The input rows of `id` (a linear of inputs.layer(), or the classifier at n_layers), windows concatenated.

@@ -32,6 +32,7 @@ PtqSession prepare_session(const PtqSessionOptions& opt, const PtqLog& log) {
   }
   PtqSession s;
   s.fp32 = std::make_shared<const model::ModelWeights>(model::load_model(opt.model, opt.load));
+  s.source = opt.model;
   const model::Tokenizer tok(opt.tokenizer);
   model::Runtime fp(s.fp32);
   CalibWindows calib = calibration_windows(fp, tok, opt.calib);
@@ -58,12 +59,17 @@ PtqSession prepare_session(const PtqSessionOptions& opt, const PtqLog& log) {
   return s;
 }
 
-PtqRunResult run_ptq(const PtqSession& session, std::string_view pipeline, const model::QuantScheme& scheme,
-                     const PtqLog& log, const PtqExport* out) {
+namespace {
+
+// run_ptq; `reread`: session.fp32 was dropped, the FP32 model is read again from session.source (streamed).
+PtqRunResult run(const PtqSession& session, bool reread, std::string_view pipeline, const model::QuantScheme& scheme,
+                 const PtqLog& log, const PtqExport* out) {
   const auto t0 = std::chrono::steady_clock::now();
-  PtqContext ctx{std::make_shared<model::ModelWeights>(*session.fp32), session.calib, session.ctx, scheme, log, {}};
+  auto reread_fp32 = [&] { return model::load_model(session.source, model::LoadMode::streamed); };
+  PtqContext ctx{std::make_shared<model::ModelWeights>(reread ? reread_fp32() : *session.fp32), session.calib,
+                 session.ctx, scheme, log, {}};
   std::shared_ptr<StreamedExport> streamed;
-  if (session.fp32->streamed) {
+  if (ctx.weights->streamed) {
     if (!out) throw std::invalid_argument("streamed PTQ writes the quantized model as it goes: it needs --out DIR");
     streamed = std::make_shared<StreamedExport>(ctx, *out);
     ctx.stream = streamed;
@@ -97,6 +103,8 @@ PtqRunResult run_ptq(const PtqSession& session, std::string_view pipeline, const
   // The texts in parallel, each on its own runtimes; text i's quantized runtime starts at the forward-call count
   // (stochastic-rounding streams) one runtime evaluating the texts in order would have reached.
   const model::Runtime quant = ctx.deployed_runtime(r.weights);
+  const std::shared_ptr<const model::ModelWeights> fp32 =
+      reread && !session.texts.empty() ? std::make_shared<const model::ModelWeights>(reread_fp32()) : session.fp32;
   const std::size_t seq_len = static_cast<std::size_t>(quant.config().seq_len);
   std::vector<model::EvalResult> evals(session.texts.size());
   std::size_t windows = 0, done = 0;
@@ -104,7 +112,7 @@ PtqRunResult run_ptq(const PtqSession& session, std::string_view pipeline, const
   model::Progress bar("eval", windows);
   std::mutex mu;
   parallel_items(0, session.texts.size(), [&](std::size_t i) {
-    model::Runtime q = quant, ref(session.fp32);
+    model::Runtime q = quant, ref(fp32);
     for (std::size_t j = 0; j < i; ++j) skip_forward_calls(q, session.texts[j].tokens.size() / seq_len);  // its windows
     model::EvalOptions opt;
     opt.progress = [&](std::size_t w, std::size_t) {
@@ -117,6 +125,20 @@ PtqRunResult run_ptq(const PtqSession& session, std::string_view pipeline, const
   for (std::size_t i = 0; i < evals.size(); ++i) r.evals.emplace_back(session.texts[i].name, evals[i]);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
+}
+
+}  // namespace
+
+PtqRunResult run_ptq(const PtqSession& session, std::string_view pipeline, const model::QuantScheme& scheme,
+                     const PtqLog& log, const PtqExport* out) {
+  return run(session, false, pipeline, scheme, log, out);
+}
+
+PtqRunResult run_ptq(PtqSession&& session, std::string_view pipeline, const model::QuantScheme& scheme,
+                     const PtqLog& log, const PtqExport* out) {
+  const bool reread = session.fp32 && session.fp32->streamed && !session.source.empty() && session.fp32.use_count() == 1;
+  if (reread) session.fp32.reset();
+  return run(session, reread, pipeline, scheme, log, out);
 }
 
 model::QuantizedCheckpoint quantized_checkpoint(const PtqRunResult& r) {

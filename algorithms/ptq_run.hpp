@@ -46,6 +46,7 @@ struct PtqSession {
   int ctx = 0;
   std::vector<EvalText> texts;
   std::vector<std::size_t> calib_offsets;  // a calibration text's window starts in its token stream (empty: generated)
+  std::filesystem::path source = {};       // the checkpoint fp32 was read from (prepare_session; empty: built in memory)
 };
 
 // Loads the model and tokenizer, makes the calibration windows (calibration_windows) and tokenizes the texts;
@@ -94,6 +95,12 @@ struct PtqExport {
 // streamed. Its quantized weights equal the resident run's bit for bit, and so do its evaluations when `out` keeps
 // the values exactly (packed, or dequantized f32).
 PtqRunResult run_ptq(const PtqSession& session, std::string_view pipeline, const model::QuantScheme& scheme,
+                     const PtqLog& log = {}, const PtqExport* out = nullptr);
+// The same for a session its owner gives up (`mxlab ptq`: one run). A streamed session read from a checkpoint
+// (`source`) and held nowhere else drops its FP32 model: the run re-reads it from the file where it needs it (the
+// model it quantizes; the reference of the evaluation), so that the FP32 embedding and classifier are resident
+// once during PTQ, not twice; the same bits, so the same results. Otherwise as above. Leaves session.fp32 null.
+PtqRunResult run_ptq(PtqSession&& session, std::string_view pipeline, const model::QuantScheme& scheme,
                      const PtqLog& log = {}, const PtqExport* out = nullptr);
 
 // The record: algo, weights, acts, gemm, acc, calib_tokens, seconds, bits_per_weight, weight_bits, layer_importance

@@ -1,6 +1,9 @@
 // `mxlab tokenize | generate | eval`: the Llama-family runtime from the command line (model/ library).
+#include <chrono>
+#include <ctime>
 #include <iomanip>
 #include <iostream>
+#include <sstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -36,11 +39,36 @@ void add_tokenize(CLI::App& app) {
   });
 }
 
+// Wall and process-CPU time from the start to each generated token: the first includes the prompt's prefill, the
+// rest are one decode step each.
+struct TokenClock {
+  using Wall = std::chrono::steady_clock;
+  Wall::time_point w0 = Wall::now(), w1 = w0, wn = w0;
+  std::clock_t c0 = std::clock(), c1 = c0, cn = c0;
+  int n = 0;
+  void tick() {
+    wn = Wall::now(), cn = std::clock();
+    if (++n == 1) w1 = wn, c1 = cn;
+  }
+  std::string report(std::size_t prompt) const {
+    auto sec = [](auto d) { return std::chrono::duration<double>(d).count(); };
+    auto cpu = [](std::clock_t a, std::clock_t b) { return static_cast<double>(b - a) / CLOCKS_PER_SEC; };
+    std::ostringstream s;
+    s << "generate: prefill of " << prompt << " tokens + first token " << sec(w1 - w0) << " s (CPU " << cpu(c0, c1)
+      << " s)";
+    if (n > 1)
+      s << "; then " << n - 1 << " tokens at " << sec(wn - w1) / (n - 1) << " s per token (CPU " << cpu(c1, cn) / (n - 1)
+        << " s per token)";
+    return s.str() + "\n";
+  }
+};
+
 void add_generate(CLI::App& app) {
   auto a = std::make_shared<ModelArgs>();
   auto prompt = std::make_shared<std::string>();
   auto opt = std::make_shared<GenerateOptions>();
-  auto ids = std::make_shared<bool>(false);
+  auto ids = std::make_shared<bool>(false), timing = std::make_shared<bool>(false);
+  auto stream = std::make_shared<std::string>("auto");
   auto* cmd = app.add_subcommand("generate", "Sample text from the FP32 model (llama2.c run.c sampler)");
   add_paths(cmd, *a, true, false);
   cmd->add_option("--prompt", *prompt, "Prompt text (default: start from BOS alone)");
@@ -49,18 +77,25 @@ void add_generate(CLI::App& app) {
   cmd->add_option("--top-p", opt->top_p, "Nucleus sampling threshold in (0,1); 1 = off")->capture_default_str();
   cmd->add_option("--seed", opt->seed, "Non-zero RNG seed")->capture_default_str();
   cmd->add_flag("--ids", *ids, "Print token ids (one per line) instead of text");
-  cmd->callback([a, prompt, opt, ids] {
-    Runtime rt(load(*a));
+  add_stream_option(cmd, *stream);
+  cmd->add_flag("--timing", *timing, "Print the seconds per generated token (wall and process CPU) on stderr");
+  cmd->callback([a, prompt, opt, ids, stream, timing] {
+    Runtime rt(load(*a, parse_load_mode(*stream)));
     const Tokenizer tok = tokenizer(*a);
     if (tok.vocab_size() != rt.config().vocab_size)
       throw std::invalid_argument("tokenizer has " + std::to_string(tok.vocab_size()) + " tokens but the model " +
                                   std::to_string(rt.config().vocab_size) + " (wrong --tokenizer?)");
     GenerateOptions o = *opt;
-    if (!*ids) o.on_token = [&](int prev, int next) { std::cout << tok.decode(prev, next) << std::flush; };
+    TokenClock clock;
+    o.on_token = [&](int prev, int next) {
+      clock.tick();
+      if (!*ids) std::cout << tok.decode(prev, next) << std::flush;
+    };
     const std::vector<int> p = tok.encode(*prompt, /*bos=*/true);
     check_generate(rt.config(), p, o);  // fail before printing anything
     if (!*ids) std::cout << tok.decode(p) << std::flush;
     const std::vector<int> out = generate(rt, p, o);
+    if (*timing) std::cerr << clock.report(p.size());
     if (*ids)
       for (int id : out) std::cout << id << "\n";
     else
@@ -113,10 +148,7 @@ void add_eval(CLI::App& app) {
   cmd->add_option("--reference", e->reference,
                   "Model the KL divergence and top-1 compare against (default: --model itself, unquantized)");
   cmd->add_flag("--json", e->json, "Print one JSON object");
-  cmd->add_option("--stream", e->stream,
-                  "Read the decoder layers from the memory-mapped checkpoint one at a time while computed (HF only): "
-                  "on, off, auto (on above 2 GiB of FP32 layer weights)")
-      ->capture_default_str();
+  add_stream_option(cmd, e->stream);
   cmd->add_flag("--quiet", e->quiet, "No progress bars");
   cmd->callback([e] {
     Progress::set_quiet(e->quiet);

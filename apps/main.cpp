@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "apps/commands.hpp"
+#include "model/runtime.hpp"
 
 #ifndef MXLAB_DEFAULT_DATA_DIR
 #define MXLAB_DEFAULT_DATA_DIR "../shared/data"
@@ -30,6 +31,7 @@ void reject_negative_unsigned(CLI::App& app) {
 }  // namespace mxlab::cli
 
 int main(int argc, char** argv) {
+  mxlab::model::keep_activation_blocks_in_heap();  // LLM-sized windows reuse heap pages (model/runtime.hpp)
   CLI::App app{"mxlab: number-format emulation, PTQ and hardware co-verification for LLM quantization"};
   app.require_subcommand(1);
   // Usage errors are one line too, in the same form as every other error (CLI11's default adds a second line).

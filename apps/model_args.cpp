@@ -26,7 +26,16 @@ void add_paths(CLI::App* cmd, ModelArgs& a, bool model, bool text) {
 fs::path model_path(const ModelArgs& a) { return resolve(a.model, "models/stories260K.bin", a.data_dir); }
 fs::path tokenizer_path(const ModelArgs& a) { return resolve(a.tokenizer, "models/tok512.bin", a.data_dir); }
 fs::path text_path(const ModelArgs& a) { return resolve(a.text, "text/tinystories-valid-dev.txt", a.data_dir); }
-std::shared_ptr<ModelWeights> load(const ModelArgs& a) { return std::make_shared<ModelWeights>(load_model(model_path(a))); }
+std::shared_ptr<ModelWeights> load(const ModelArgs& a, LoadMode mode) {
+  return std::make_shared<ModelWeights>(load_model(model_path(a), mode));
+}
+
+void add_stream_option(CLI::App* cmd, std::string& stream) {
+  cmd->add_option("--stream", stream,
+                  "Read the decoder layers from the memory-mapped checkpoint one at a time while computed (HF only): "
+                  "on, off, auto (on above 2 GiB of FP32 layer weights)")
+      ->capture_default_str();
+}
 Tokenizer tokenizer(const ModelArgs& a) { return Tokenizer(tokenizer_path(a)); }
 
 void add_gemm_options(CLI::App* cmd, GemmArgs& g) {

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "model/load_model.hpp"
 #include "model/quant_scheme.hpp"
 #include "model/tokenizer.hpp"
 #include "model/weights.hpp"
@@ -21,7 +22,9 @@ void add_paths(CLI::App* cmd, ModelArgs& a, bool model, bool text);
 std::filesystem::path model_path(const ModelArgs& a);
 std::filesystem::path tokenizer_path(const ModelArgs& a);
 std::filesystem::path text_path(const ModelArgs& a);
-std::shared_ptr<model::ModelWeights> load(const ModelArgs& a);
+std::shared_ptr<model::ModelWeights> load(const ModelArgs& a, model::LoadMode mode = model::LoadMode::resident);
+// --stream on|off|auto (default auto), as eval and generate take it (model::parse_load_mode reads the value).
+void add_stream_option(CLI::App* cmd, std::string& stream);
 model::Tokenizer tokenizer(const ModelArgs& a);
 
 // How quantized linears multiply: --gemm fakequant|exact, --acc FORMAT (exact mode's accumulator) and

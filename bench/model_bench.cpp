@@ -7,6 +7,7 @@
 #include <ctime>
 #include <random>
 
+#include "model/attention.hpp"
 #include "model/eval.hpp"
 #include "model/load_model.hpp"
 #include "model/text_corpus.hpp"
@@ -97,6 +98,7 @@ void BM_EvalHf(benchmark::State& state, int mode) {
     state.SkipWithError("set MXLAB_BENCH_HF to a Hugging Face checkpoint directory");
     return;
   }
+  keep_activation_blocks_in_heap();  // as the mxlab CLI does
   static std::shared_ptr<ModelWeights> weights;
   static std::string loaded;
   // As `mxlab eval --stream auto`: decoder layers streamed from the memory-mapped file above 2 GiB in FP32.
@@ -119,5 +121,28 @@ void BM_EvalHf(benchmark::State& state, int mode) {
 BENCHMARK_CAPTURE(BM_EvalHf, fp32, 0)->Arg(1)->Arg(2)->ArgName("threads")->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_EvalHf, mxint4_mxint8_exact, 1)->Arg(1)->Arg(2)->ArgName("threads")->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_EvalHf, mxint4_mxint8_fakequant, 2)->Arg(2)->ArgName("threads")->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+
+// Causal attention of one 2048-token window at the TinyLlama-1.1B shape (32 query / 4 kv heads of 64), 1 thread:
+// the tiled online-softmax path against the full-score-matrix reference. GFLOP/s counts the causal products only.
+void BM_Attention1p1B(benchmark::State& state, bool tiled) {
+  ModelConfig c;
+  c.dim = 2048, c.n_heads = 32, c.n_kv_heads = 4, c.head_size = 64;
+  const int T = 2048;
+  omp_set_num_threads(1);
+  std::mt19937 rng(1);
+  std::normal_distribution<float> normal(0.f, 1.f);
+  const auto random = [&](int rows, int cols) {
+    Matrix m(rows, cols);
+    for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = normal(rng);
+    return m;
+  };
+  const Matrix q = random(T, c.q_dim()), k = random(T, c.kv_dim()), v = random(T, c.kv_dim());
+  for (auto _ : state)
+    benchmark::DoNotOptimize(tiled ? causal_attention(q, k, v, c, 0, {}) : causal_attention_reference(q, k, v, c, 0, {}));
+  state.counters["GFLOP/s"] = benchmark::Counter(4.0 * c.n_heads * c.head_size * T * (T + 1.0) / 2 * state.iterations() / 1e9,
+                                                 benchmark::Counter::kIsRate);
+}
+BENCHMARK_CAPTURE(BM_Attention1p1B, tiled, true)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Attention1p1B, reference, false)->Unit(benchmark::kMillisecond);
 
 }  // namespace

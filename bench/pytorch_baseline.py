@@ -9,7 +9,7 @@
       The reference GPTQ solve (IST-DASLab/gptq fasterquant, the paper's Algorithm 1: dampening 0.01, Cholesky of
       H^-1 by cholesky/cholesky_inverse/cholesky, lazy blocks of 128, 4-bit asymmetric min-max groups of 128) on
       the shapes of bench/gptq_bench.cpp BM_GptqSolve (default 4096x4096 4096x11008 11008x4096), 2 threads.
-  bench/pytorch_baseline.py hf DIR [--ctx 2048] [--windows 1] [--threads 1,2] [--stream]
+  bench/pytorch_baseline.py hf DIR [--ctx 2048] [--windows 1] [--threads 1,2] [--stream] [--warmup 16]
       FP32 eval tokens/s of a Hugging Face Llama checkpoint (config.json + model.safetensors, bf16/f16/f32, read
       with numpy from the safetensors header: no `transformers`), e.g. one written by `mxlab synth-model`.
       --stream: decoder layers stay in the memory-mapped file and are widened to FP32 each time a forward uses

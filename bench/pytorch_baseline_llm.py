@@ -169,12 +169,15 @@ def main_hf(argv):
     ap.add_argument("--windows", type=int, default=1)
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--stream", action="store_true", help="widen each decoder layer from the mmap'd file when used")
+    ap.add_argument("--warmup", type=int, default=16, help="tokens of an untimed first forward (as BM_EvalHf)")
     a = ap.parse_args(argv)
     cfg, t = load_hf(a.dir, a.stream)
     g = torch.Generator().manual_seed(1)
     with torch.inference_mode():
         for threads in (int(v) for v in a.threads.split(",")):
             torch.set_num_threads(threads)
+            if a.warmup > 0:  # first touch of the mapped pages, allocator warm-up: not timed, as in mxlab's bench
+                forward_hf(cfg, t, torch.randint(0, cfg["vocab_size"], (a.warmup,), generator=g))
             nll, t0, c0 = 0.0, time.perf_counter(), time.process_time()
             for _ in range(a.windows):
                 win = torch.randint(0, cfg["vocab_size"], (a.ctx,), generator=g)

@@ -1,7 +1,7 @@
 // Causal grouped-query attention (llama2.c run.c multihead attention): the reference builds each head's masked
 // T x S score matrix; the default path tiles queries and keys with an online softmax (FlashAttention, Dao et al.
 // 2022, Algorithm 1: running row max m, running sum l, output rescaled by exp(m_old - m_new)) and never holds more
-// than one kQueryTile x kKeyTile block of scores.
+// than one (query heads per kv head x kQueryTile) x kKeyTile block of scores per thread.
 #include "model/attention.hpp"
 
 #include <algorithm>
@@ -11,7 +11,7 @@
 namespace mxlab::model {
 namespace {
 
-constexpr int kQueryTile = 64, kKeyTile = 256;
+constexpr int kQueryTile = 16, kKeyTile = 512;
 
 // Per kv head: K (S x hs, quantized in attn_scores' blocks along hs) and V (S x hs).
 struct KvHeads {
@@ -34,6 +34,24 @@ Matrix query_head(const Matrix& q, int h, int hs, const QuantScheme& scheme, std
   Matrix qh = q.middleCols(h * hs, hs);
   quantize_rows(scheme.attn_scores, qh, stream * 1024 + 4 * h + 2);
   return qh;
+}
+
+// x[i] = exp(x[i] - m) for i < n, returning their sum: one pass, Eigen's vectorized exp (the same as ArrayXf::exp).
+float exp_shifted_sum(float* x, int n, float m) {
+  using namespace Eigen::internal;
+  using P = packet_traits<float>::type;
+  constexpr int w = packet_traits<float>::size;
+  const P pm = pset1<P>(m);
+  P acc = pset1<P>(0.0f);
+  int i = 0;
+  for (; i + w <= n; i += w) {
+    const P e = pexp(psub(ploadu<P>(x + i), pm));
+    pstoreu(x + i, e);
+    acc = padd(acc, e);
+  }
+  float sum = predux(acc);
+  for (; i < n; ++i) sum += (x[i] = std::exp(x[i] - m));
+  return sum;
 }
 
 }  // namespace
@@ -76,41 +94,46 @@ Matrix causal_attention(const Matrix& q, const Eigen::Ref<const Matrix>& keys, c
   if (scheme.attn_values.enabled()) return causal_attention_reference(q, keys, values, c, pos0, scheme, stream);
   const int T = static_cast<int>(q.rows()), hs = c.head_size, group = c.n_heads / c.n_kv_heads;
   const KvHeads kv = split_kv(keys, values, c, scheme, stream);
+  Matrix quantized_q;  // Q with each head quantized in attn_scores' blocks (as the reference does), else q itself
+  if (scheme.attn_scores.enabled()) {
+    quantized_q.resize(T, c.q_dim());
+    for (int h = 0; h < c.n_heads; ++h) quantized_q.middleCols(h * hs, hs) = query_head(q, h, hs, scheme, stream);
+  }
+  const Matrix& qsrc = scheme.attn_scores.enabled() ? quantized_q : q;
   Matrix out(T, c.q_dim());
   const float scale = 1.0f / std::sqrt(static_cast<float>(hs));
-  constexpr float kNegInf = -std::numeric_limits<float>::infinity();
-#pragma omp parallel for schedule(dynamic, 1) if (c.n_heads > 1 && T > 1)
-  for (int h = 0; h < c.n_heads; ++h) {
-    const int g = h / group;
-    const Matrix qh = query_head(q, h, hs, scheme, stream);
-    Matrix s, acc;
-    Eigen::VectorXf m, l;
-    for (int t0 = 0; t0 < T; t0 += kQueryTile) {
-      const int tn = std::min(kQueryTile, T - t0), keys_end = pos0 + t0 + tn;  // keys any row of the tile sees
-      m = Eigen::VectorXf::Constant(tn, kNegInf), l = Eigen::VectorXf::Zero(tn), acc = Matrix::Zero(tn, hs);
-      for (int j0 = 0; j0 < keys_end; j0 += kKeyTile) {
-        const int jn = std::min(kKeyTile, keys_end - j0);
-        s.noalias() = qh.middleRows(t0, tn) * kv.k[g].middleRows(j0, jn).transpose();
-        for (int t = 0; t < tn; ++t) {
-          const int visible = std::clamp(pos0 + t0 + t + 1 - j0, 0, jn);  // causal mask inside this tile
-          if (visible == 0) {
-            s.row(t).setZero();
-            continue;
-          }
-          auto row = s.row(t).head(visible).array();
-          row *= scale;
-          const float m_new = std::max(m[t], row.maxCoeff());
-          const float alpha = std::exp(m[t] - m_new);  // 0 on the first visible tile (m = -inf)
-          row = (row - m_new).exp();
-          s.row(t).tail(jn - visible).setZero();
-          l[t] = l[t] * alpha + row.sum();
-          acc.row(t) *= alpha;
-          m[t] = m_new;
-        }
-        acc.noalias() += s * kv.v[g].middleRows(j0, jn);
+  // One job: a tile of kQueryTile positions for all `group` query heads reading kv head g, stacked as group * tn rows
+  // (head i's rows at i * tn), so the score and value products are GEMMs of group * tn rows that read each K/V tile
+  // once. Jobs with the most keys (last query tiles) first.
+  const int query_tiles = (T + kQueryTile - 1) / kQueryTile, jobs = query_tiles * c.n_kv_heads;
+#pragma omp parallel for schedule(dynamic, 1) if (jobs > 1)
+  for (int job = 0; job < jobs; ++job) {
+    const int g = job % c.n_kv_heads, t0 = (query_tiles - 1 - job / c.n_kv_heads) * kQueryTile;
+    const int tn = std::min(kQueryTile, T - t0), rows = group * tn, keys_end = pos0 + t0 + tn;
+    Matrix qs(rows, hs), s, acc = Matrix::Zero(rows, hs);
+    for (int i = 0; i < group; ++i)  // 1/sqrt(hs) folded into Q (exact for power-of-4 head sizes)
+      qs.middleRows(i * tn, tn) = qsrc.block(t0, (g * group + i) * hs, tn, hs) * scale;
+    Eigen::VectorXf m = Eigen::VectorXf::Constant(rows, -std::numeric_limits<float>::infinity());
+    Eigen::VectorXf l = Eigen::VectorXf::Zero(rows);
+    for (int j0 = 0; j0 < keys_end; j0 += kKeyTile) {
+      const int jn = std::min(kKeyTile, keys_end - j0);
+      s.noalias() = qs * kv.k[g].middleRows(j0, jn).transpose();
+      for (int r = 0; r < rows; ++r) {
+        const int visible = std::clamp(pos0 + t0 + r % tn + 1 - j0, 0, jn);  // causal mask inside this tile
+        float* sr = s.row(r).data();
+        std::fill(sr + visible, sr + jn, 0.0f);
+        if (visible == 0) continue;
+        const float m_new = std::max(m[r], Eigen::Map<Eigen::ArrayXf>(sr, visible).maxCoeff());
+        const float alpha = std::exp(m[r] - m_new);  // 0 on the first visible tile (m = -inf)
+        l[r] = l[r] * alpha + exp_shifted_sum(sr, visible, m_new);
+        if (alpha != 1.0f) acc.row(r) *= alpha;
+        m[r] = m_new;
       }
-      out.block(t0, h * hs, tn, hs) = (acc.array().colwise() / l.array()).matrix();
+      acc.noalias() += s * kv.v[g].middleRows(j0, jn);
     }
+    for (int i = 0; i < group; ++i)
+      out.block(t0, (g * group + i) * hs, tn, hs) =
+          (acc.middleRows(i * tn, tn).array().colwise() / l.segment(i * tn, tn).array()).matrix();
   }
   return out;
 }

@@ -3,6 +3,8 @@
 
 #include <stdexcept>
 
+#include <cblas.h>
+
 namespace mxlab::model {
 
 Eigen::VectorXf LinearStats::abs_mean() const {
@@ -29,9 +31,11 @@ void CalibrationCapture::observe(LinearId id, const Matrix& x) {
     s.abs_max = s.abs_max.cwiseMax(x.cwiseAbs().colwise().maxCoeff().transpose());
     s.abs_sum += x.cwiseAbs().colwise().sum().transpose().cast<double>();
   }
-  if (opt_.hessian) {
-    const Eigen::MatrixXd xd = x.cast<double>();
-    s.xtx.selfadjointView<Eigen::Lower>().rankUpdate(xd.transpose());
+  if (opt_.hessian && x.rows() > 0 && n > 0) {  // xtx += X^T X: OpenBLAS dsyrk on the lower triangle, then mirrored
+    // X row-major (rows x n) is X^T column-major (n x rows, leading dimension n): C = A A^T with A = X^T.
+    const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> xd = x.cast<double>();
+    cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, static_cast<int>(n), static_cast<int>(x.rows()), 1.0, xd.data(),
+                static_cast<int>(n), 1.0, s.xtx.data(), static_cast<int>(n));
     s.xtx.triangularView<Eigen::StrictlyUpper>() = s.xtx.transpose();
   }
   s.rows += static_cast<std::size_t>(x.rows());

@@ -224,6 +224,10 @@ class HfLayers final : public LayerSource {
     load_layer(*src_, q_, c_, l, L);
     return L;
   }
+  void layer_into(int l, LayerWeights& into) const override {
+    for (LinearKind k : kBlockLinears) into.linear(k).bias = Vector();  // no bias of the previous layer survives
+    load_layer(*src_, q_, c_, l, into);
+  }
 
  private:
   std::shared_ptr<const TensorSource> src_;
@@ -384,10 +388,11 @@ void add_hf_head(SafetensorsWriter& st, const ModelWeights& w, Dtype dtype, cons
   if (c.shared_classifier && w.classifier.weight != w.token_embedding)
     throw std::invalid_argument("save: the classifier differs from the token embedding but config.shared_classifier "
                                 "is set (set it to false to save a separate classifier)");
-  add_matrix(st, "model.embed_tokens.weight", w.token_embedding, dtype);
+  const auto view = [&](const std::string& name, const Matrix& m) { st.add_view(name, {m.rows(), m.cols()}, m.data(), dtype); };
+  view("model.embed_tokens.weight", w.token_embedding);  // the largest tensors: read from `w` when st is written
   add_vector(st, "model.norm.weight", w.rms_final, dtype);
   if (!c.shared_classifier && !add_packed(st, quant, entries, {-1, LinearKind::classifier}, "lm_head", w.classifier.weight, 0))
-    add_matrix(st, "lm_head.weight", w.classifier.weight, dtype);
+    view("lm_head.weight", w.classifier.weight);
 }
 
 std::string quantization_metadata(const QuantizedCheckpoint& quant, const nlohmann::json& entries) {

@@ -46,7 +46,8 @@ void save_hf(const ModelWeights& w, const std::filesystem::path& path, Dtype dty
 // tensors, or the embedding, final norm and lm_head (unless shared; throws when a shared classifier differs from
 // the embedding), added to `st` in HF naming and layout (q/k rows permuted; a linear `quant` holds stored packed,
 // its metadata entry added to the JSON object `entries`); the mxlab.quantization metadata of `quant` with those
-// entries; config.json written into `dir`.
+// entries; config.json written into `dir`. add_hf_head adds the embedding and lm_head as views (not copied):
+// `w` must outlive st.write().
 void add_hf_layer(SafetensorsWriter& st, const ModelWeights& w, int l, Dtype dtype, const QuantizedCheckpoint* quant,
                   nlohmann::json& entries);
 void add_hf_head(SafetensorsWriter& st, const ModelWeights& w, Dtype dtype, const QuantizedCheckpoint* quant,

@@ -1,8 +1,11 @@
 // Sharded Hugging Face checkpoint writer (one shard per decoder layer, written as each becomes ready).
 #include "model/hf_shards.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <stdexcept>
 
@@ -16,6 +19,25 @@ namespace fs = std::filesystem;
 
 bool absent_or_empty(const fs::path& dir) { return !fs::exists(dir) || (fs::is_directory(dir) && fs::is_empty(dir)); }
 
+// A writer killed before finish() (SIGKILL, SIGINT, SIGTERM, a crash) leaves its `PREFIX<pid>` directory: removes
+// those of processes that no longer exist (kill(pid, 0) fails with ESRCH). A live writer's (or one we may not
+// signal: EPERM) is never touched, nor any name whose suffix is not a plain process id.
+void remove_stale_partials(const fs::path& parent, const std::string& prefix) {
+  std::error_code ec;
+  for (fs::directory_iterator it(parent, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (!name.starts_with(prefix) || name.size() == prefix.size()) continue;
+    pid_t pid = 0;
+    const char* first = name.data() + prefix.size();
+    const char* last = name.data() + name.size();
+    const auto [ptr, err] = std::from_chars(first, last, pid);
+    if (err != std::errc() || ptr != last || pid <= 0 || pid == ::getpid()) continue;
+    if (::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    std::error_code rm;
+    fs::remove_all(it->path(), rm);
+  }
+}
+
 }  // namespace
 
 HfShardWriter::HfShardWriter(const fs::path& dir, int n_layers, Dtype dtype)
@@ -27,6 +49,7 @@ HfShardWriter::HfShardWriter(const fs::path& dir, int n_layers, Dtype dtype)
                                 "into a new directory; remove it or choose another --out)");
   const std::string hidden = std::string(".").append(dir_.filename().string()).append(".partial-");
   tmp_ = dir_.parent_path() / (hidden + std::to_string(::getpid()));
+  remove_stale_partials(dir_.parent_path(), hidden);
   fs::remove_all(tmp_);
   fs::create_directories(tmp_);
 }

@@ -2,7 +2,9 @@
 // once it is quantized): one safetensors file per decoder layer, a last one with the embedding, final norm and
 // lm_head (and, for a quantized checkpoint, the mxlab.quantization metadata of every shard's packed tensors),
 // model.safetensors.index.json and config.json, as load_hf reads them. Everything is written into a temporary
-// directory beside the destination and renamed onto it by finish(); a writer destroyed unfinished removes it.
+// directory beside the destination (`.NAME.partial-PID`) and renamed onto it by finish(); a writer destroyed
+// unfinished removes it, and one that could not (killed) leaves it to the next writer for the same destination,
+// which removes the partial directories of processes no longer alive.
 #pragma once
 #include <filesystem>
 #include <nlohmann/json.hpp>

@@ -1,8 +1,11 @@
 // Llama forward pass (llama2.c run.c semantics: RMSNorm, RoPE, GQA, SwiGLU) batched over a window of tokens.
 #include "model/runtime.hpp"
 
+#include <malloc.h>
+
 #include <cmath>
 #include <cstring>
+#include <mutex>
 #include <stdexcept>
 
 #include "model/attention.hpp"
@@ -22,11 +25,10 @@ KVCache::KVCache(const ModelConfig& c, int capacity) {
 Matrix rms_norm(const Matrix& x, const Vector& weight, float eps) {
   Matrix o(x.rows(), x.cols());
   const int n = static_cast<int>(x.cols());
+#pragma omp parallel for schedule(static) if (x.rows() >= 64)
   for (Eigen::Index r = 0; r < x.rows(); ++r) {
     const float* xr = x.row(r).data();
-    float ss = 0.f;
-    for (int j = 0; j < n; ++j) ss += xr[j] * xr[j];
-    ss = 1.0f / std::sqrt(ss / static_cast<float>(n) + eps);
+    const float ss = 1.0f / std::sqrt(x.row(r).squaredNorm() / static_cast<float>(n) + eps);  // vectorized sum
     float* orow = o.row(r).data();
     for (int j = 0; j < n; ++j) orow[j] = weight[j] * (ss * xr[j]);
   }
@@ -35,20 +37,41 @@ Matrix rms_norm(const Matrix& x, const Vector& weight, float eps) {
 
 void apply_rope(Matrix& x, int head_size, int pos0, float theta) {
   const int n = static_cast<int>(x.cols());
-  std::vector<float> freq(head_size / 2);
+  const int half = head_size / 2;
+  std::vector<float> freq(half);
   for (int i = 0; i < head_size; i += 2)  // run.c: freq = 1 / 10000^(head_dim / head_size), head_dim = i % hs
     freq[i / 2] = 1.0f / std::pow(theta, static_cast<float>(i) / static_cast<float>(head_size));
-  for (Eigen::Index r = 0; r < x.rows(); ++r) {
-    const float pos = static_cast<float>(pos0 + r);
-    float* v = x.row(r).data();
-    for (int i = 0; i < n; i += 2) {
-      const float val = pos * freq[(i % head_size) / 2];
-      const float fcr = std::cos(val), fci = std::sin(val);
-      const float v0 = v[i], v1 = v[i + 1];
-      v[i] = v0 * fcr - v1 * fci;
-      v[i + 1] = v0 * fci + v1 * fcr;
+#pragma omp parallel if (x.rows() >= 64)
+  {
+    std::vector<float> cs(2 * half);
+#pragma omp for schedule(static)
+    for (Eigen::Index r = 0; r < x.rows(); ++r) {
+      const float pos = static_cast<float>(pos0 + r);
+      for (int f = 0; f < half; ++f) {  // the rotation of each frequency, once per row for all heads
+        const float val = pos * freq[f];
+        cs[2 * f] = std::cos(val), cs[2 * f + 1] = std::sin(val);
+      }
+      float* v = x.row(r).data();
+      for (int i = 0; i < n; i += 2) {
+        const float fcr = cs[i % head_size], fci = cs[i % head_size + 1];
+        const float v0 = v[i], v1 = v[i + 1];
+        v[i] = v0 * fcr - v1 * fci;
+        v[i + 1] = v0 * fci + v1 * fcr;
+      }
     }
   }
+}
+
+// A window's activations at LLM size are tens of MB (2048 x 5632 floats: 46 MB). Above glibc's mmap threshold
+// (dynamic, at most 32 MiB by default) every such block is a fresh mapping whose pages the kernel faults in and
+// zeroes on each use, about 0.5 ms per MB here: ~5% of a 1.1B-shape FP32 eval. Blocks under 1 GiB are served from
+// (and freed back to) the heap instead, so each window reuses the previous window's pages.
+void keep_activation_blocks_in_heap() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  });
 }
 
 Runtime::Runtime(std::shared_ptr<const ModelWeights> weights, QuantScheme scheme)
@@ -69,8 +92,9 @@ const LayerWeights& Runtime::layer_weights(int l) {
       drop(weight_cache_);
       std::erase_if(exact_cache_, [&](const auto& e) { return e.first.layer == streamed_layer_ && !e.second.packed; });
     }
-    streamed_.reset();  // before reading the next layer: at most one layer resident
-    streamed_ = std::make_shared<const LayerWeights>(weights_->streamed->layer(l));
+    if (!streamed_ || streamed_.use_count() > 1) streamed_.reset(), streamed_ = std::make_shared<LayerWeights>();
+    streamed_layer_ = -1;  // at most one layer resident: widened into the previous layer's buffers
+    weights_->streamed->layer_into(l, *streamed_);
     streamed_layer_ = l;
   }
   return *streamed_;
@@ -222,12 +246,10 @@ Matrix Runtime::embed(std::span<const int> tokens) const {
   return x;
 }
 
-void Runtime::block(int l, Matrix& x, int pos0, KVCache* cache, LinearObserver* observer) {
-  const ModelConfig& c = config();
-  const LayerWeights& L = layer_weights(l);
-  const int T = static_cast<int>(x.rows());
-  const LinearFn lin = [&](LinearKind kind, const Matrix& in) { return linear({l, kind}, in, observer); };
-  const AttendFn attend = [&](Matrix& q, Matrix& k, Matrix& v) {
+AttendFn Runtime::attend_fn(int l, int pos0, KVCache* cache) {
+  return [this, l, pos0, cache](Matrix& q, Matrix& k, Matrix& v) {
+    const ModelConfig& c = config();
+    const int T = static_cast<int>(q.rows());
     quantize_rows(scheme_.kv_cache, k, quant_stream({l, LinearKind::k}, 3, calls_));  // what a quantized cache stores
     quantize_rows(scheme_.kv_cache, v, quant_stream({l, LinearKind::v}, 3, calls_));
     const std::uint64_t stream = quant_stream({l, LinearKind::o}, 4, calls_);
@@ -236,7 +258,13 @@ void Runtime::block(int l, Matrix& x, int pos0, KVCache* cache, LinearObserver* 
     cache->v[l].middleRows(pos0, T) = v;
     return causal_attention(q, cache->k[l].topRows(pos0 + T), cache->v[l].topRows(pos0 + T), c, pos0, scheme_, stream);
   };
-  x += attention_block(c, rms_norm(x, L.rms_att, c.norm_eps), pos0, lin, attend);  // x += Wo attention(..)
+}
+
+void Runtime::block(int l, Matrix& x, int pos0, KVCache* cache, LinearObserver* observer) {
+  const ModelConfig& c = config();
+  const LayerWeights& L = layer_weights(l);
+  const LinearFn lin = [&](LinearKind kind, const Matrix& in) { return linear({l, kind}, in, observer); };
+  x += attention_block(c, rms_norm(x, L.rms_att, c.norm_eps), pos0, lin, attend_fn(l, pos0, cache));  // x += Wo attention(..)
   x += mlp_block(rms_norm(x, L.rms_ffn, c.norm_eps), lin);                          // x += W2 (silu(W1 xb) * W3 xb)
 }
 

@@ -7,6 +7,7 @@
 #include <span>
 
 #include "formats/int_block_gemm.hpp"
+#include "model/block.hpp"
 #include "model/quant_scheme.hpp"
 #include "model/weights.hpp"
 
@@ -62,6 +63,10 @@ class Runtime {
   Matrix embed(std::span<const int> tokens) const;
   void run_layers(Matrix& x, int first, int last, LinearObserver* observer = nullptr);
   Matrix head(const Matrix& x, LinearObserver* observer = nullptr);
+  // Block l's attention as forward() computes it (KV-cache quantization, cache writes, operand quantization), for
+  // callers that run a block's linears one stage at a time (GPTQ's staged capture): attention_block with it and
+  // linear() equals the block's attention half. Streams: this runtime's current forward call.
+  AttendFn attend_fn(int layer, int pos0 = 0, KVCache* cache = nullptr);
 
   // The layer y = x W^T + b with this runtime's hooks (for algorithms that re-run one layer).
   Matrix linear(LinearId id, const Matrix& x, LinearObserver* observer = nullptr);
@@ -91,7 +96,7 @@ class Runtime {
   // read and widened to FP32 when a block starts; moving to another layer drops the previous one and its caches.
   const LayerWeights& layer_weights(int layer);
   const Linear& weights_of(LinearId id);
-  std::shared_ptr<const LayerWeights> streamed_;
+  std::shared_ptr<LayerWeights> streamed_;  // reused for every layer (widened into in place) while no copy shares it
   int streamed_layer_ = -1;
   void block(int layer, Matrix& x, int pos0, KVCache* cache, LinearObserver* observer);
   struct FixedScales {
@@ -107,5 +112,9 @@ Matrix rms_norm(const Matrix& x, const Vector& weight, float eps);
 // llama2.c RoPE in place on rows (positions pos0..pos0+T-1): pairs (2i, 2i+1) of each head rotated by
 // pos * theta^(-(2i mod head_size)/head_size).
 void apply_rope(Matrix& x, int head_size, int pos0, float theta);
+// Process-wide glibc malloc setting for programs that evaluate LLM-sized windows (the mxlab CLI, the benchmarks):
+// activation blocks under 1 GiB come from and go back to the heap instead of fresh zeroed mappings. A library
+// does not change its host's allocator by itself; call this once from main.
+void keep_activation_blocks_in_heap();
 
 }  // namespace mxlab::model

@@ -224,21 +224,27 @@ void SafetensorsWriter::add_u8(const std::string& name, std::vector<std::int64_t
   entries_[name] = Entry{Dtype::u8, std::move(shape), std::move(bytes)};
 }
 
-void SafetensorsWriter::add(const std::string& name, std::vector<std::int64_t> shape, const float* data, Dtype dtype) {
+void SafetensorsWriter::add_view(const std::string& name, std::vector<std::int64_t> shape, const float* data, Dtype dtype) {
   if (name == "__metadata__") throw std::invalid_argument("safetensors: '__metadata__' is reserved");
   if (dtype == Dtype::u8) throw std::invalid_argument("safetensors: '" + name + "': add_u8 writes U8 tensors");
-  std::uint64_t n = 1;
-  for (auto s : shape) n *= static_cast<std::uint64_t>(s);
-  Entry e{dtype, std::move(shape), std::vector<std::uint8_t>(n * dtype_size(dtype))};
-  narrow(dtype, data, e.bytes.data(), n);
-  entries_[name] = std::move(e);
+  entries_[name] = Entry{dtype, std::move(shape), {}, data};
+}
+
+void SafetensorsWriter::add(const std::string& name, std::vector<std::int64_t> shape, const float* data, Dtype dtype) {
+  add_view(name, std::move(shape), data, dtype);
+  Entry& e = entries_[name];
+  e.bytes.resize(TensorSpec{name, dtype, e.shape}.bytes());
+  narrow(dtype, data, e.bytes.data(), e.bytes.size() / dtype_size(dtype));
+  e.view = nullptr;
 }
 
 void SafetensorsWriter::write(const std::filesystem::path& path) const {
   std::vector<TensorSpec> specs;
   for (const auto& [name, e] : entries_) specs.push_back({name, e.dtype, e.shape});
   SafetensorsStreamWriter out(path, std::move(specs), metadata_);
-  for (const auto& [name, e] : entries_) out.write_bytes(e.bytes.data(), e.bytes.size());
+  for (const auto& [name, e] : entries_)
+    if (e.view) out.write(e.view, TensorSpec{name, e.dtype, e.shape}.bytes() / dtype_size(e.dtype));
+    else out.write_bytes(e.bytes.data(), e.bytes.size());
   out.commit();
 }
 

@@ -86,6 +86,9 @@ class SafetensorsStreamWriter {
 class SafetensorsWriter {
  public:
   void add(const std::string& name, std::vector<std::int64_t> shape, const float* data, Dtype dtype = Dtype::f32);
+  // The same without a copy: `data` is read (and converted) by write(), so it must live until then (large tensors,
+  // e.g. a 7B model's embedding, would otherwise be held twice while the file is written).
+  void add_view(const std::string& name, std::vector<std::int64_t> shape, const float* data, Dtype dtype = Dtype::f32);
   // A U8 tensor of raw bytes (shape's product = bytes.size()).
   void add_u8(const std::string& name, std::vector<std::int64_t> shape, std::vector<std::uint8_t> bytes);
   void set_metadata(const std::string& key, const std::string& value) { metadata_[key] = value; }
@@ -96,6 +99,7 @@ class SafetensorsWriter {
     Dtype dtype;
     std::vector<std::int64_t> shape;
     std::vector<std::uint8_t> bytes;
+    const float* view = nullptr;  // add_view: converted at write()
   };
   std::map<std::string, Entry> entries_;
   std::map<std::string, std::string> metadata_;

@@ -68,6 +68,8 @@ class LayerSource {
  public:
   virtual ~LayerSource() = default;
   virtual LayerWeights layer(int l) const = 0;
+  // The same into `into`, reusing its buffers where the shapes match (no fresh pages per layer).
+  virtual void layer_into(int l, LayerWeights& into) const { into = layer(l); }
 };
 
 struct ModelWeights {

@@ -5,6 +5,8 @@
 
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <map>
 
 #include "algorithms/ptq_run.hpp"
 #include "model/hf_format.hpp"
@@ -41,6 +43,7 @@ const fs::path& checkpoint() {
 PtqSession session(bool streamed) {
   PtqSession s;
   s.fp32 = std::make_shared<const model::ModelWeights>(model::load_hf(checkpoint(), streamed));
+  s.source = checkpoint();  // a streamed session given up (run_ptq(session(true), ...)) re-reads, not copies, it
   s.calib = random_tokens(4 * 32, 3);
   s.ctx = 32;
   s.texts = {{"a", random_tokens(2 * 32, 5)}, {"b", random_tokens(3 * 32, 6)}};
@@ -127,6 +130,49 @@ INSTANTIATE_TEST_SUITE_P(
       for (char& c : n) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
       return n;
     });
+
+// Every file under `dir` by name, with its bytes.
+std::map<std::string, std::string> files_of(const fs::path& dir) {
+  std::map<std::string, std::string> out;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    std::ifstream f(e.path(), std::ios::binary);
+    out[e.path().filename().string()] = std::string(std::istreambuf_iterator<char>(f), {});
+  }
+  return out;
+}
+
+// A streamed session given up by its owner and held nowhere else drops its FP32 model and the run re-reads it from
+// the checkpoint (one FP32 head resident, not two); a shared one is copied. Both write the same files byte for byte
+// (the classifier quantized in place included) and evaluate to the same numbers.
+TEST(StreamedPtq, RereadingTheGivenUpSessionEqualsCopyingIt) {
+  model::QuantScheme s;
+  s.linear.weight = model::TensorQuant::parse("mxint4");
+  s.linear.input = model::TensorQuant::parse("mxint8");
+  s.quantize_classifier = true;
+  Scratch a("copied"), b("reread"), c("kept");
+  const nlohmann::json prov = {{"test", 1}};
+  const PtqExport to_a{a.dir, std::nullopt, prov}, to_b{b.dir, std::nullopt, prov}, to_c{c.dir, std::nullopt, prov};
+  const PtqSession shared = session(true);
+  const PtqRunResult copied = run_ptq(shared, "gptq", s, {}, &to_a);
+  PtqSession owned = session(true), held = session(true);
+  const auto holder = held.fp32;
+  const PtqRunResult reread = run_ptq(std::move(owned), "gptq", s, {}, &to_b);
+  run_ptq(std::move(held), "gptq", s, {}, &to_c);
+  EXPECT_EQ(owned.fp32, nullptr);  // NOLINT(bugprone-use-after-move): dropped, as documented
+  EXPECT_EQ(held.fp32, holder);    // NOLINT(bugprone-use-after-move): held elsewhere, so kept (and copied)
+  EXPECT_EQ(shared.fp32.use_count(), 1);
+  const auto fa = files_of(a.dir);
+  EXPECT_EQ(fa.size(), 5u);  // 2 layer shards, the head's, the index, config.json
+  EXPECT_TRUE(fa == files_of(b.dir));
+  EXPECT_TRUE(fa == files_of(c.dir));
+  ASSERT_EQ(copied.evals.size(), 2u);
+  ASSERT_EQ(reread.evals.size(), 2u);
+  for (std::size_t i = 0; i < copied.evals.size(); ++i) {
+    EXPECT_EQ(copied.evals[i].second.nll, reread.evals[i].second.nll);
+    EXPECT_EQ(copied.evals[i].second.ref_nll, reread.evals[i].second.ref_nll);
+    EXPECT_EQ(copied.evals[i].second.kld_mean, reread.evals[i].second.kld_mean);
+  }
+}
 
 // Steps that need the whole model resident, a missing or non-empty destination: one clear error, nothing written.
 TEST(StreamedPtq, RefusesWhatCannotStream) {

@@ -252,6 +252,8 @@ TEST_F(BadInput, TokenizeAndGenerate) {
       {"generate --steps 2 --prompt 'Once upon a time'" + kData, "leaves no room within 2 steps"},
       {"generate --temperature 1 --seed 0" + kData, "seed must be non-zero"},
       {"generate --steps many" + kData, "--steps"},
+      {"generate --stream maybe" + kData, "--stream maybe: expected on, off or auto"},
+      {"generate --stream on" + kData, "streaming needs a Hugging Face safetensors checkpoint"},
       {"generate --tokenizer " MXLAB_DATA_DIR "/models/tokenizer.bin" + kData, "tokenizer has 32000 tokens"},
       {"generate --tokenizer @/t_trunc.bin" + kData, "truncated or corrupt"},
   };

@@ -1,11 +1,14 @@
 // `mxlab tokenize | generate | eval` end to end through the built CLI binary.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #ifndef MXLAB_CLI
 #error "MXLAB_CLI must name the mxlab executable"
@@ -61,6 +64,23 @@ TEST(ModelCli, BadInputIsOneLineAndExitOne) {
     EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
     EXPECT_TRUE(r.out.starts_with("mxlab: error: ")) << r.out;
   }
+}
+
+// generate --stream on (decoder layers read from the memory-mapped bf16 file per step) samples exactly the tokens
+// the resident model does: greedy and with temperature and top-p (the same logits bit for bit).
+TEST(ModelCli, StreamedGenerateEqualsResident) {
+  const std::string dir = "/tmp/mxlab_model_cli_" + std::to_string(::getpid());
+  const std::string synth = std::string(MXLAB_CLI) + " synth-model --shape stories260K --dtype bf16 --quiet --out " + dir;
+  ASSERT_EQ(std::system((synth + " >/dev/null").c_str()), 0);
+  for (const char* sampling : {"--temperature 0", "--temperature 1 --top-p 0.9 --seed 7"}) {
+    const std::string args = "generate --model " + dir + " --tokenizer models/tok512.bin --steps 48 --ids " + sampling;
+    const CliResult resident = run_cli(args + " --stream off"), streamed = run_cli(args + " --stream on");
+    ASSERT_EQ(resident.status, 0) << resident.out;
+    ASSERT_EQ(streamed.status, 0) << streamed.out;
+    EXPECT_GT(std::count(resident.out.begin(), resident.out.end(), '\n'), 8) << sampling << ": " << resident.out;
+    EXPECT_EQ(streamed.out, resident.out) << sampling;
+  }
+  std::system(("rm -rf " + dir).c_str());
 }
 
 }  // namespace
