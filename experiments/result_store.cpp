@@ -19,9 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Point keys written as typed attributes beside the JSON config (strings, and flags as int8).
-const std::vector<std::string> kFlagKeys{"tensor_scale", "quantize_classifier"};
-
 // Every piece of metadata the reader walks must carry a checksum: superblock v3, v2 object headers, links and
 // attributes kept in those headers (compact storage), fixed-length strings (a variable-length string lives in the
 // global heap, which has none), and raw data either inside the object header (compact layout) or, for columns too
