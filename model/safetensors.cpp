@@ -21,7 +21,7 @@ namespace {
 std::size_t dtype_size(Dtype d) { return d == Dtype::f32 ? 4 : d == Dtype::u8 ? 1 : 2; }
 
 // n numbers of `dtype` at src widened to float32 (exactly: F16 and BF16 are subsets of F32).
-void widen(Dtype dtype, const std::uint8_t* src, float* dst, std::uint64_t n) {
+void widen_serial(Dtype dtype, const std::uint8_t* src, float* dst, std::uint64_t n) {
   if (dtype == Dtype::f32) {
     std::memcpy(dst, src, n * 4);
   } else if (dtype == Dtype::bf16) {
@@ -36,6 +36,18 @@ void widen(Dtype dtype, const std::uint8_t* src, float* dst, std::uint64_t n) {
       std::memcpy(&h, src + 2 * i, 2);
       dst[i] = half_to_float(h);
     }
+  }
+}
+
+// widen_serial in chunks over the OpenMP threads (a streamed layer is widened on every forward).
+void widen(Dtype dtype, const std::uint8_t* src, float* dst, std::uint64_t n) {
+  constexpr std::uint64_t kChunk = std::uint64_t{1} << 18;
+  const auto chunks = static_cast<std::int64_t>((n + kChunk - 1) / kChunk);
+  const std::size_t size = dtype_size(dtype);
+#pragma omp parallel for schedule(static) if (chunks > 1)
+  for (std::int64_t c = 0; c < chunks; ++c) {
+    const std::uint64_t begin = static_cast<std::uint64_t>(c) * kChunk;
+    widen_serial(dtype, src + begin * size, dst + begin, std::min(kChunk, n - begin));
   }
 }
 
