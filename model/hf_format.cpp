@@ -169,31 +169,45 @@ Matrix permute_rows(const Matrix& w, int n_heads, bool to_llama2c) {
 }
 
 // The linears of a decoder layer: HF name, kind, the RoPE row permutation of q/k (by n_heads / n_kv_heads; 0:
-// none) and the weight's shape.
+// none) and the weight's shape (linear_shape).
 struct LinearItem {
   const char* name;
   LinearKind kind;
-  int heads, rows, cols;
+  int heads, rows = 0, cols = 0;
 };
 std::vector<LinearItem> linear_items(const ModelConfig& c) {
-  return {{"self_attn.q_proj", LinearKind::q, c.n_heads, c.q_dim(), c.dim},
-          {"self_attn.k_proj", LinearKind::k, c.n_kv_heads, c.kv_dim(), c.dim},
-          {"self_attn.v_proj", LinearKind::v, 0, c.kv_dim(), c.dim},
-          {"self_attn.o_proj", LinearKind::o, 0, c.dim, c.q_dim()},
-          {"mlp.gate_proj", LinearKind::gate, 0, c.hidden_dim, c.dim},
-          {"mlp.up_proj", LinearKind::up, 0, c.hidden_dim, c.dim},
-          {"mlp.down_proj", LinearKind::down, 0, c.dim, c.hidden_dim}};
+  std::vector<LinearItem> items = {{"self_attn.q_proj", LinearKind::q, c.n_heads},
+                                   {"self_attn.k_proj", LinearKind::k, c.n_kv_heads},
+                                   {"self_attn.v_proj", LinearKind::v, 0},
+                                   {"self_attn.o_proj", LinearKind::o, 0},
+                                   {"mlp.gate_proj", LinearKind::gate, 0},
+                                   {"mlp.up_proj", LinearKind::up, 0},
+                                   {"mlp.down_proj", LinearKind::down, 0}};
+  for (LinearItem& it : items) {
+    const LinearShape s = linear_shape(c, it.kind);
+    it.rows = s.out, it.cols = s.in;
+  }
+  return items;
 }
 
-// Layer l's RMSNorm weights, then (load_layer) its linears; q/k rows (heads > 0) are un-permuted.
-void load_norms(const TensorSource& src, const ModelConfig& c, int l, LayerWeights& L) {
+// Layer l's RMSNorm weights and linear biases (all a streamed model keeps resident), then (load_layer) its linear
+// weights; q/k rows (heads > 0) are un-permuted.
+void load_norms_and_biases(const TensorSource& src, const ModelConfig& c, int l, LayerWeights& L) {
   const std::string p = "model.layers." + std::to_string(l) + ".";
   L.rms_att = Vector::Zero(c.dim), L.rms_ffn = Vector::Zero(c.dim);
   src.load(p + "input_layernorm.weight", L.rms_att.data(), c.dim, 0);
   src.load(p + "post_attention_layernorm.weight", L.rms_ffn.data(), c.dim, 0);
+  for (const LinearItem& it : linear_items(c)) {
+    Vector& bias = L.linear(it.kind).bias;
+    bias = Vector();
+    if (!src.contains(p + it.name + ".bias")) continue;  // Qwen2 q/k/v biases
+    bias = Vector::Zero(it.rows);
+    src.load(p + it.name + ".bias", bias.data(), it.rows, 0);
+    if (it.heads > 0) bias = permute_rows(Matrix(bias), it.heads, true).col(0);
+  }
 }
 void load_layer(const TensorSource& src, const nlohmann::json& q, const ModelConfig& c, int l, LayerWeights& L) {
-  load_norms(src, c, l, L);
+  load_norms_and_biases(src, c, l, L);
   const std::string p = "model.layers." + std::to_string(l) + ".";
   for (const LinearItem& it : linear_items(c)) {
     Linear& lin = L.linear(it.kind);
@@ -203,14 +217,7 @@ void load_layer(const TensorSource& src, const nlohmann::json& q, const ModelCon
       lin.weight.resize(it.rows, it.cols);
       src.load(p + it.name + ".weight", lin.weight.data(), it.rows, it.cols);
     }
-    if (src.contains(p + it.name + ".bias")) {  // Qwen2 q/k/v biases
-      lin.bias = Vector::Zero(it.rows);
-      src.load(p + it.name + ".bias", lin.bias.data(), it.rows, 0);
-    }
-    if (it.heads > 0) {
-      lin.weight = permute_rows(lin.weight, it.heads, true);
-      if (lin.bias.size()) lin.bias = permute_rows(Matrix(lin.bias), it.heads, true).col(0);
-    }
+    if (it.heads > 0) lin.weight = permute_rows(lin.weight, it.heads, true);
   }
 }
 
@@ -224,10 +231,7 @@ class HfLayers final : public LayerSource {
     load_layer(*src_, q_, c_, l, L);
     return L;
   }
-  void layer_into(int l, LayerWeights& into) const override {
-    for (LinearKind k : kBlockLinears) into.linear(k).bias = Vector();  // no bias of the previous layer survives
-    load_layer(*src_, q_, c_, l, into);
-  }
+  void layer_into(int l, LayerWeights& into) const override { load_layer(*src_, q_, c_, l, into); }
 
  private:
   std::shared_ptr<const TensorSource> src_;
@@ -252,7 +256,7 @@ ModelWeights load_hf(const fs::path& path, bool stream) {
   const nlohmann::json q = src->quantization();
   src->load("model.embed_tokens.weight", w.token_embedding.data(), c.vocab_size, c.dim);
   if (stream) {
-    for (int l = 0; l < c.n_layers; ++l) load_norms(*src, c, l, w.layers[static_cast<std::size_t>(l)]);
+    for (int l = 0; l < c.n_layers; ++l) load_norms_and_biases(*src, c, l, w.layers[static_cast<std::size_t>(l)]);
     w.streamed = std::make_shared<HfLayers>(src, q, c);
   } else {
     Progress bar("load", static_cast<std::size_t>(c.n_layers));

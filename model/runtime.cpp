@@ -192,14 +192,16 @@ void Runtime::exact_linear(LinearId id, const LinearQuant& lq, const Matrix& x, 
   exact_gemm(xq, quantize_weight_exact(id), scheme_.acc, out);  // A's scales outside the kernel's range: rare
 }
 
+// Only the linear's weight is read from a streamed layer (widening it), and only when no cached exact form has it:
+// shapes come from the config, biases stay resident beside the RMSNorm weights (ModelWeights::layers).
 Matrix Runtime::linear(LinearId id, const Matrix& x, LinearObserver* observer) {
-  const Linear& lin = weights_of(id);
-  if (x.cols() != lin.in())
+  const LinearShape shape = linear_shape(config(), id.kind);
+  if (x.cols() != shape.in)
     throw std::invalid_argument(linear_name(id) + ": input has " + std::to_string(x.cols()) + " columns, layer expects " +
-                                std::to_string(lin.in()));
+                                std::to_string(shape.in));
   if (observer) observer->observe(id, x);
   const LinearQuant lq = scheme_.for_linear(id);
-  Matrix y(x.rows(), lin.out());
+  Matrix y(x.rows(), shape.out);
   if (scheme_.gemm == GemmMode::exact && lq.weight.enabled() && lq.input.enabled()) {
     exact_linear(id, lq, x, y);
   } else if (lq.input.enabled()) {
@@ -209,7 +211,9 @@ Matrix Runtime::linear(LinearId id, const Matrix& x, LinearObserver* observer) {
   } else {
     y.noalias() = x * effective_weight(id).transpose();
   }
-  if (lin.bias.size()) y.rowwise() += lin.bias.transpose();
+  const Linear& resident = id.kind == LinearKind::classifier ? weights_->classifier
+                                                             : weights_->layers.at(static_cast<std::size_t>(id.layer)).linear(id.kind);
+  if (resident.bias.size()) y.rowwise() += resident.bias.transpose();
   quantize_rows(lq.output, y, quant_stream(id, 2, calls_));
   return y;
 }
@@ -262,7 +266,7 @@ AttendFn Runtime::attend_fn(int l, int pos0, KVCache* cache) {
 
 void Runtime::block(int l, Matrix& x, int pos0, KVCache* cache, LinearObserver* observer) {
   const ModelConfig& c = config();
-  const LayerWeights& L = layer_weights(l);
+  const LayerWeights& L = weights_->layers.at(static_cast<std::size_t>(l));  // the RMSNorm weights, streamed or not
   const LinearFn lin = [&](LinearKind kind, const Matrix& in) { return linear({l, kind}, in, observer); };
   x += attention_block(c, rms_norm(x, L.rms_att, c.norm_eps), pos0, lin, attend_fn(l, pos0, cache));  // x += Wo attention(..)
   x += mlp_block(rms_norm(x, L.rms_ffn, c.norm_eps), lin);                          // x += W2 (silu(W1 xb) * W3 xb)

@@ -99,25 +99,36 @@ std::vector<LinearId> ModelWeights::linear_ids() const {
   return ids;
 }
 
+LinearShape linear_shape(const ModelConfig& c, LinearKind kind) {
+  switch (kind) {
+    case LinearKind::q: return {c.q_dim(), c.dim};
+    case LinearKind::k:
+    case LinearKind::v: return {c.kv_dim(), c.dim};
+    case LinearKind::o: return {c.dim, c.q_dim()};
+    case LinearKind::gate:
+    case LinearKind::up: return {c.hidden_dim, c.dim};
+    case LinearKind::down: return {c.dim, c.hidden_dim};
+    case LinearKind::classifier: break;
+  }
+  return {c.vocab_size, c.dim};
+}
+
 ModelWeights ModelWeights::zeros(const ModelConfig& c) {
   ModelWeights w;
   w.config = c;
-  auto lin = [](int out, int in) { return Linear{Matrix::Zero(out, in), Vector()}; };
+  auto lin = [&](LinearKind k) {
+    const LinearShape s = linear_shape(c, k);
+    return Linear{Matrix::Zero(s.out, s.in), Vector()};
+  };
   w.token_embedding = Matrix::Zero(c.vocab_size, c.dim);
   w.layers.resize(c.n_layers);
   for (LayerWeights& l : w.layers) {
     l.rms_att = Vector::Zero(c.dim);
     l.rms_ffn = Vector::Zero(c.dim);
-    l.q = lin(c.q_dim(), c.dim);
-    l.k = lin(c.kv_dim(), c.dim);
-    l.v = lin(c.kv_dim(), c.dim);
-    l.o = lin(c.dim, c.q_dim());
-    l.gate = lin(c.hidden_dim, c.dim);
-    l.up = lin(c.hidden_dim, c.dim);
-    l.down = lin(c.dim, c.hidden_dim);
+    for (LinearKind k : kBlockLinears) l.linear(k) = lin(k);
   }
   w.rms_final = Vector::Zero(c.dim);
-  w.classifier = lin(c.vocab_size, c.dim);
+  w.classifier = lin(LinearKind::classifier);
   return w;
 }
 

@@ -46,6 +46,12 @@ std::string linear_name(LinearId id);
 std::string_view kind_name(LinearKind k);
 LinearId parse_linear_id(std::string_view name);
 
+// The out x in shape of linear `kind` in a model of config c.
+struct LinearShape {
+  int out = 0, in = 0;
+};
+LinearShape linear_shape(const ModelConfig& c, LinearKind kind);
+
 struct Linear {
   Matrix weight;  // out x in
   Vector bias;    // empty = none (Qwen2 q/k/v have biases)
@@ -75,7 +81,7 @@ class LayerSource {
 struct ModelWeights {
   ModelConfig config;
   Matrix token_embedding;  // vocab x dim
-  std::vector<LayerWeights> layers;  // streamed: n_layers entries holding only the RMSNorm weights
+  std::vector<LayerWeights> layers;  // streamed: n_layers entries holding only the RMSNorm weights and biases
   Vector rms_final;
   Linear classifier;  // vocab x dim; when config.shared_classifier its weight equals token_embedding
   // Set for a streamed model: the block linears are not in `layers` but read per layer through it (Runtime does

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <random>
 
 #include "model/hf_format.hpp"
 #include "model/load_model.hpp"
@@ -57,6 +58,60 @@ TEST(StreamedLoading, Bf16CheckpointGivesTheLogitsOfFp32Loading) {
     const std::vector<int> one{t};
     ASSERT_EQ(rs.forward(one, {&cs}), re.forward(one, {&ce}));
   }
+}
+
+// Forwards every read of a streamed model's layers to `inner`, counting them.
+class CountingLayers final : public LayerSource {
+ public:
+  explicit CountingLayers(std::shared_ptr<const LayerSource> inner) : inner_(std::move(inner)) {}
+  LayerWeights layer(int l) const override { return ++reads, inner_->layer(l); }
+  void layer_into(int l, LayerWeights& into) const override { ++reads, inner_->layer_into(l, into); }
+  mutable int reads = 0;
+
+ private:
+  std::shared_ptr<const LayerSource> inner_;
+};
+
+// A streamed layer is read (and widened) only for the weights a forward needs: with --gemm exact, once per layer
+// to build its packed integer form, never again; biases (Qwen2 q/k/v) stay resident with the RMSNorm weights.
+TEST(StreamedLoading, ExactPackedWeightsAreReadOncePerLayerAndBiasesStayResident) {
+  test::TempDir dir;
+  write_synth_model(dir.path / "m", synth_shape("64,160,3,8,2,300"));
+  ModelWeights w = load_model(dir.path / "m");
+  std::mt19937 rng(3);
+  std::normal_distribution<float> normal(0.f, 0.5f);
+  for (LayerWeights& L : w.layers)
+    for (Linear* lin : {&L.q, &L.k, &L.v}) {
+      lin->bias = Vector(lin->out());
+      for (float& b : lin->bias) b = bf16_to_float(float_to_bf16(normal(rng)));
+    }
+  save_hf(w, dir.path / "bias", Dtype::bf16);
+  const auto resident = std::make_shared<const ModelWeights>(std::move(w));
+  ModelWeights streamed = load_model(dir.path / "bias", LoadMode::streamed);
+  ASSERT_TRUE(streamed.streamed);
+  EXPECT_EQ(streamed.layers[2].k.bias, resident->layers[2].k.bias);  // resident in the streamed model
+  EXPECT_EQ(streamed.layers[2].k.weight.size(), 0);
+  const auto counter = std::make_shared<CountingLayers>(streamed.streamed);
+  streamed.streamed = counter;
+  const auto counted = std::make_shared<const ModelWeights>(std::move(streamed));
+  std::vector<int> tokens(40);
+  for (int i = 0; i < 40; ++i) tokens[i] = (i * 37) % 300;
+  EXPECT_EQ(Runtime(counted).forward(tokens), Runtime(resident).forward(tokens));
+  EXPECT_EQ(counter->reads, 3);
+  QuantScheme s;
+  s.linear.weight = TensorQuant::parse("mxint4"), s.linear.input = TensorQuant::parse("mxint8");
+  s.gemm = GemmMode::exact;
+  Runtime qs(counted, s), qr(resident, s);
+  const Matrix first = qs.forward(tokens);
+  EXPECT_EQ(first, qr.forward(tokens));
+  EXPECT_EQ(counter->reads, 6);
+  EXPECT_EQ(qs.forward(tokens), first);  // the packed weights are cached: no layer read again
+  EXPECT_EQ(counter->reads, 6);
+  s.gemm = GemmMode::fakequant;  // fake-quant keeps no per-layer cache of a streamed model: read per forward
+  Runtime fs(counted, s);
+  EXPECT_EQ(fs.forward(tokens), Runtime(resident, s).forward(tokens));
+  EXPECT_EQ(fs.forward(tokens), Runtime(resident, s).forward(tokens));
+  EXPECT_EQ(counter->reads, 12);
 }
 
 TEST(StreamedLoading, OriginalFp32WeightsWithinBf16Rounding) {
