@@ -17,7 +17,11 @@ Matrix attention_block(const ModelConfig& c, const Matrix& xb, int pos0, const L
 Matrix mlp_block(const Matrix& xb, const LinearFn& linear) {
   Matrix h1 = linear(LinearKind::gate, xb);
   const Matrix h3 = linear(LinearKind::up, xb);
-  h1 = h1.array() * (1.0f / (1.0f + (-h1.array()).exp())) * h3.array();
+#pragma omp parallel for schedule(static) if (h1.rows() >= 64)  // elementwise: the same values at any thread count
+  for (Eigen::Index r = 0; r < h1.rows(); ++r) {
+    auto g = h1.row(r).array();
+    g = g * (1.0f / (1.0f + (-g).exp())) * h3.row(r).array();
+  }
   return linear(LinearKind::down, h1);
 }
 

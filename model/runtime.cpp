@@ -264,12 +264,18 @@ AttendFn Runtime::attend_fn(int l, int pos0, KVCache* cache) {
   };
 }
 
+// x += y, rows in parallel.
+static void add_rows(Matrix& x, const Matrix& y) {
+#pragma omp parallel for schedule(static) if (x.rows() >= 64)
+  for (Eigen::Index r = 0; r < x.rows(); ++r) x.row(r) += y.row(r);
+}
+
 void Runtime::block(int l, Matrix& x, int pos0, KVCache* cache, LinearObserver* observer) {
   const ModelConfig& c = config();
   const LayerWeights& L = weights_->layers.at(static_cast<std::size_t>(l));  // the RMSNorm weights, streamed or not
   const LinearFn lin = [&](LinearKind kind, const Matrix& in) { return linear({l, kind}, in, observer); };
-  x += attention_block(c, rms_norm(x, L.rms_att, c.norm_eps), pos0, lin, attend_fn(l, pos0, cache));  // x += Wo attention(..)
-  x += mlp_block(rms_norm(x, L.rms_ffn, c.norm_eps), lin);                          // x += W2 (silu(W1 xb) * W3 xb)
+  add_rows(x, attention_block(c, rms_norm(x, L.rms_att, c.norm_eps), pos0, lin, attend_fn(l, pos0, cache)));  // x += Wo attention(..)
+  add_rows(x, mlp_block(rms_norm(x, L.rms_ffn, c.norm_eps), lin));  // x += W2 (silu(W1 xb) * W3 xb)
 }
 
 void Runtime::run_layers(Matrix& x, int first, int last, LinearObserver* observer) {
