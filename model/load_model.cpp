@@ -18,7 +18,8 @@ LoadMode parse_load_mode(const std::string& name) {
 
 namespace {
 // A NaN or Inf weight is a corrupt checkpoint: every result computed from it would be NaN (a silently wrong number).
-// Checks what is resident (a streamed model's block linears are checked by no one here: they stay in the file).
+// Checks what is resident (a streamed model's block linear weights are checked by no one here: they stay in the
+// file; their biases are resident).
 void reject_non_finite(const ModelWeights& w, const std::filesystem::path& path) {
   auto check = [&](const auto& t, const std::string& name) {
     if (!t.allFinite())
@@ -30,11 +31,12 @@ void reject_non_finite(const ModelWeights& w, const std::filesystem::path& path)
     check(w.layers[l].rms_att, "layers." + std::to_string(l) + ".rms_att");
     check(w.layers[l].rms_ffn, "layers." + std::to_string(l) + ".rms_ffn");
   }
-  for (const LinearId id : w.linear_ids())
-    if (!w.streamed || id.kind == LinearKind::classifier) {
-      check(w.linear(id).weight, linear_name(id));
-      check(w.linear(id).bias, linear_name(id) + ".bias");
-    }
+  for (const LinearId id : w.linear_ids()) {
+    const bool resident = !w.streamed || id.kind == LinearKind::classifier;
+    if (resident) check(w.linear(id).weight, linear_name(id));
+    check(resident ? w.linear(id).bias : w.layers[static_cast<std::size_t>(id.layer)].linear(id.kind).bias,
+          linear_name(id) + ".bias");
+  }
 }
 
 ModelWeights load_checked(ModelWeights w, const std::filesystem::path& path) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <limits>
 #include <random>
 
 #include "model/hf_format.hpp"
@@ -112,6 +113,10 @@ TEST(StreamedLoading, ExactPackedWeightsAreReadOncePerLayerAndBiasesStayResident
   EXPECT_EQ(fs.forward(tokens), Runtime(resident, s).forward(tokens));
   EXPECT_EQ(fs.forward(tokens), Runtime(resident, s).forward(tokens));
   EXPECT_EQ(counter->reads, 12);
+  ModelWeights bad = *resident;  // a resident bias is checked at load like every resident tensor
+  bad.layers[1].v.bias[3] = std::numeric_limits<float>::quiet_NaN();
+  save_hf(bad, dir.path / "nan", Dtype::bf16);
+  EXPECT_THROW(load_model(dir.path / "nan", LoadMode::streamed), std::runtime_error);
 }
 
 TEST(StreamedLoading, OriginalFp32WeightsWithinBf16Rounding) {
