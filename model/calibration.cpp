@@ -31,17 +31,32 @@ void CalibrationCapture::observe(LinearId id, const Matrix& x) {
     s.abs_max = s.abs_max.cwiseMax(x.cwiseAbs().colwise().maxCoeff().transpose());
     s.abs_sum += x.cwiseAbs().colwise().sum().transpose().cast<double>();
   }
-  if (opt_.hessian && x.rows() > 0 && n > 0) {  // xtx += X^T X: OpenBLAS dsyrk on the lower triangle, then mirrored
+  if (opt_.hessian && x.rows() > 0 && n > 0) {  // xtx += X^T X: OpenBLAS dsyrk on the lower triangle
     // X row-major (rows x n) is X^T column-major (n x rows, leading dimension n): C = A A^T with A = X^T.
-    const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> xd = x.cast<double>();
-    cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, static_cast<int>(n), static_cast<int>(x.rows()), 1.0, xd.data(),
-                static_cast<int>(n), 1.0, s.xtx.data(), static_cast<int>(n));
-    s.xtx.triangularView<Eigen::StrictlyUpper>() = s.xtx.transpose();
+    widened_.resize(x.rows(), n);
+#pragma omp parallel for schedule(static) if (x.size() > (1 << 16))
+    for (Eigen::Index r = 0; r < x.rows(); ++r) widened_.row(r) = x.row(r).cast<double>();
+    cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, static_cast<int>(n), static_cast<int>(x.rows()), 1.0,
+                widened_.data(), static_cast<int>(n), 1.0, s.xtx.data(), static_cast<int>(n));
+    mirrored_ = false;
   }
   s.rows += static_cast<std::size_t>(x.rows());
 }
 
+void CalibrationCapture::mirror_hessians() const {
+  if (mirrored_) return;
+  for (auto& [id, s] : stats_)
+    if (s.xtx.size()) s.xtx.triangularView<Eigen::StrictlyUpper>() = s.xtx.transpose();
+  mirrored_ = true;
+}
+
+const std::map<LinearId, LinearStats>& CalibrationCapture::all() const {
+  mirror_hessians();
+  return stats_;
+}
+
 const LinearStats& CalibrationCapture::stats(LinearId id) const {
+  mirror_hessians();
   auto it = stats_.find(id);
   if (it == stats_.end())
     throw std::out_of_range("no calibration statistics for " + linear_name(id) +
@@ -59,6 +74,7 @@ Matrix CalibrationCapture::recorded() const {
 
 void CalibrationCapture::clear() {
   stats_.clear();
+  mirrored_ = true;
   recorded_.clear();
   recorded_rows_ = 0;
 }

@@ -32,14 +32,20 @@ class CalibrationCapture : public LinearObserver {
 
   bool has(LinearId id) const { return stats_.count(id) != 0; }
   const LinearStats& stats(LinearId id) const;  // throws naming the layer if it was not captured
-  const std::map<LinearId, LinearStats>& all() const { return stats_; }
+  const std::map<LinearId, LinearStats>& all() const;
   // Raw input rows of CaptureOptions::record, concatenated in the order seen (rows x in).
   Matrix recorded() const;
   void clear();
 
  private:
+  // observe() sums the lower triangle of each xtx; the first read after it (stats, all) mirrors it: once per
+  // read, not per window (a 5632^2 transpose costs as much as a sixth of the window's product).
+  void mirror_hessians() const;
+
   CaptureOptions opt_;
-  std::map<LinearId, LinearStats> stats_;
+  mutable std::map<LinearId, LinearStats> stats_;
+  mutable bool mirrored_ = true;
+  Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> widened_;  // x in double, reused
   std::vector<Matrix> recorded_;
   std::size_t recorded_rows_ = 0;
 };
