@@ -1,16 +1,18 @@
 # Formal equivalence of one synthesized netlist with its RTL (cmake -P; a ctest test of tests/rtl):
-#   cmake -DCONFIG=<dir>/config.cmake [-DGOLD=rtl|generic] [-DMUTATE=ON] [-DSEQ=N] [-DSEQ_CELLS="<patterns>"]
-#         -P equiv_unit.cmake
+#   cmake -DCONFIG=<dir>/config.cmake [-DMETHOD=yosys|abc] [-DGOLD=rtl|generic] [-DMUTATE=ON] [-DSEQ=N]
+#         [-DSEQ_CELLS="<patterns>"] -P equiv_unit.cmake
 # CONFIG is a synthesis configuration (rtl/synth/synth.cmake: a catalog unit, or a building-block module from
 # tests/rtl/equiv_tests.cmake); the netlists are the ones synth_unit.cmake wrote there (run the synthesis first).
 # GOLD=rtl (default, equiv_rtl.ys.in): <unit>_netlist.v (final) against the SystemVerilog sources elaborated with
 # the unit's parameters (no synthesis), by equiv_make / equiv_simple / equiv_induct -seq SEQ (default 2).
 # GOLD=generic (equiv.ys.in): <unit>_netlist.v against <unit>_generic.il, the same synthesis run just before ABC
 # (flip-flops kept as instances, paired by name; SEQ_CELLS: the liberty's sequential cells, default sky130_fd_sc_hd).
-# Either fails unless every obligation is proved within EQUIV_TIME_LIMIT_S (default 1200 s). MUTATE=ON checks that
+# METHOD=abc (GOLD=rtl only; equiv_unit_abc.cmake, equiv_seq.ys.in): a sequential miter of the same two designs,
+# proved by yosys-abc `dprove` (the units whose equiv_induct does not finish: multipliers, wide adders).
+# Each fails unless every obligation is proved within EQUIV_TIME_LIMIT_S (default 1200 s). MUTATE=ON checks that
 # the proof can fail: one cell of a copy of the netlist is replaced by a pin-compatible cell of another function (the
 # first NAND2 becomes a NOR2), and the script fails unless that netlist is NOT proved equivalent. Writes
-# <dir>/equiv[_generic][_mutant]/: script, log, equiv_status report.
+# <dir>/equiv[_generic|_abc][_mutant]/: script, log, equiv_status report (METHOD=abc: miter, ABC log).
 cmake_minimum_required(VERSION 3.25)
 if(NOT CONFIG OR NOT EXISTS "${CONFIG}")
   message(FATAL_ERROR "usage: cmake -DCONFIG=<unit dir>/config.cmake [-DMUTATE=ON] -P equiv_unit.cmake (got '${CONFIG}')")
@@ -22,6 +24,12 @@ if(NOT GOLD)
 endif()
 if(NOT GOLD MATCHES "^(rtl|generic)$")
   message(FATAL_ERROR "equiv ${UNIT}: GOLD must be rtl or generic (got '${GOLD}')")
+endif()
+if(NOT METHOD)
+  set(METHOD yosys)
+endif()
+if(NOT METHOD MATCHES "^(yosys|abc)$" OR (METHOD STREQUAL "abc" AND NOT GOLD STREQUAL "rtl"))
+  message(FATAL_ERROR "equiv ${UNIT}: METHOD must be yosys, or abc with GOLD=rtl (got '${METHOD}', GOLD=${GOLD})")
 endif()
 set(_netlist ${DIR}/${UNIT}_netlist.v)
 set(GENERIC ${DIR}/${UNIT}_generic.il)
@@ -53,6 +61,8 @@ list(JOIN SOURCES " " SOURCES)
 set(_work ${DIR}/equiv)
 if(GOLD STREQUAL "generic")
   string(APPEND _work _generic)
+elseif(METHOD STREQUAL "abc")
+  string(APPEND _work _abc)
 endif()
 if(MUTATE)
   string(APPEND _work _mutant)
@@ -79,9 +89,25 @@ if(MUTATE)
   message("[equiv] ${UNIT}: mutant netlist: cell ${CMAKE_MATCH_1} ${_from}-> ${_to}")
 endif()
 
+set(_gold_name "its RTL (${TOP} ${PARAMS})")
+# the verdict: the netlist proved equivalent (a mutant: refuted), or a one-line error naming the log
+function(_equiv_verdict proved refuted what log)
+  if(NOT MUTATE AND NOT proved)
+    message(FATAL_ERROR "equiv ${UNIT}: the netlist is NOT proved equivalent to ${_gold_name} (${what}; log: ${log})")
+  elseif(MUTATE AND NOT refuted)
+    message(FATAL_ERROR "equiv ${UNIT}: the mutated netlist was not refuted (${what}; log: ${log})")
+  elseif(MUTATE)
+    message("[equiv] ${UNIT}: mutated netlist refuted as it must be (${what})")
+  else()
+    message("[equiv] ${UNIT}: ${_netlist} proved equivalent to ${_gold_name}: ${what}")
+  endif()
+endfunction()
+if(METHOD STREQUAL "abc")
+  include(${_here}/equiv_unit_abc.cmake)  # miter + ABC proof of ${GATE}
+  return()
+endif()
 set(STATUS ${_work}/equiv_status.txt)
 set(_script equiv_rtl.ys.in)
-set(_gold_name "its RTL (${TOP} ${PARAMS})")
 if(GOLD STREQUAL "generic")
   set(_script equiv.ys.in)
   set(_gold_name "the generic netlist of its RTL before ABC")
@@ -103,18 +129,16 @@ elseif(_status MATCHES "Found ([0-9]+) \\$equiv cells")
   set(_proved "${CMAKE_MATCH_1} proved")
 endif()
 
-if(NOT MUTATE)
-  if(NOT _rc EQUAL 0 OR NOT _status MATCHES "Equivalence successfully proven!")
-    message(FATAL_ERROR "equiv ${UNIT}: the netlist is NOT proved equivalent to ${_gold_name} (Yosys result "
-            "${_rc}, ${_secs} s, ${_proved}; log: ${_work}/yosys.log)")
-  endif()
-  message("[equiv] ${UNIT}: ${_netlist} proved equivalent to ${_gold_name}: ${_proved} obligations, ${_secs} s")
-else()
-  # the mutant must fail at equiv_status -assert (not earlier: reading or elaborating it must still work)
+# a mutant must fail at equiv_status -assert (not earlier: reading or elaborating it must still work)
+set(_log "")
+if(EXISTS ${_work}/yosys.log)
   file(READ ${_work}/yosys.log _log)
-  if(_rc EQUAL 0 OR NOT _log MATCHES "unproven \\$equiv cells in 'equiv_status -assert'")
-    message(FATAL_ERROR "equiv ${UNIT}: the mutated netlist was not refuted (Yosys result ${_rc}, ${_secs} s, "
-            "${_proved}; log: ${_work}/yosys.log)")
-  endif()
-  message("[equiv] ${UNIT}: mutated netlist refuted as it must be (${_proved}, ${_secs} s)")
 endif()
+set(_proved_ok FALSE)
+set(_refuted FALSE)
+if(_rc EQUAL 0 AND _status MATCHES "Equivalence successfully proven!")
+  set(_proved_ok TRUE)
+elseif(NOT _rc EQUAL 0 AND _log MATCHES "unproven \\$equiv cells in 'equiv_status -assert'")
+  set(_refuted TRUE)
+endif()
+_equiv_verdict(${_proved_ok} ${_refuted} "Yosys result ${_rc}, ${_proved} obligations, ${_secs} s" ${_work}/yosys.log)

@@ -1,27 +1,41 @@
 # Formal equivalence tests (included from tests/rtl/CMakeLists.txt): the synthesized sky130 netlist of each unit in
 # MXLAB_EQUIV_UNITS is proved equivalent to its RTL by Yosys (rtl/synth/equiv_unit.cmake, equiv_rtl.ys.in: the SV
 # sources elaborated with the unit's parameters, no synthesis, against the final netlist; equiv_simple +
-# equiv_induct), and for the units in MXLAB_EQUIV_MUTANT_UNITS a copy of the netlist with one cell changed must fail
-# that proof. Each needs its unit's synthesis test (fixture mxlab_netlist_<unit>). Labels `synth;equiv`; units not in
-# MXLAB_EQUIV_DEFAULT_UNITS are also `slow` (outside the default test run).
-# The list holds the units whose proof has finished within the time limit; the other int/VQ MACs and the block dots
-# did not (README, "Netlist equivalence proofs": what is proved, in how many CPU-seconds, what is not and why).
+# equiv_induct), each unit in MXLAB_EQUIV_ABC_UNITS by ABC (METHOD=abc: equiv_seq.ys.in builds a sequential miter of
+# the same two designs, yosys-abc dprove proves it), and for the units in MXLAB_EQUIV_[ABC_]MUTANT_UNITS a copy of
+# the netlist with one cell changed must fail that unit's proof. Each needs its unit's synthesis test (fixture
+# mxlab_netlist_<unit>). Labels `synth;equiv`; units not in MXLAB_EQUIV_DEFAULT_UNITS are also `slow`.
+# The lists hold the units whose proof has finished within the time limit (README, "Netlist equivalence proofs":
+# what is proved, in how many CPU-seconds, what is not and why).
 set(MXLAB_EQUIV_UNITS "int2_mac" CACHE STRING
     "Catalog units whose synthesized netlist is proved equivalent to the RTL (ctest rtl_equiv_<unit>)")
+set(MXLAB_EQUIV_ABC_UNITS "int4_mac" CACHE STRING
+    "Catalog units whose netlist is proved equivalent to the RTL by ABC (METHOD=abc; ctest rtl_equiv_<unit>)")
 set(MXLAB_EQUIV_MUTANT_UNITS "int2_mac" CACHE STRING
     "Units of MXLAB_EQUIV_UNITS whose mutated netlist must fail the proof (ctest rtl_equiv_mutant_<unit>)")
+set(MXLAB_EQUIV_ABC_MUTANT_UNITS "int4_mac;vq_mac" CACHE STRING
+    "Units whose mutated netlist must fail the ABC proof (ctest rtl_equiv_mutant_<unit>)")
 set(MXLAB_EQUIV_DEFAULT_UNITS "" CACHE STRING "Units of MXLAB_EQUIV_UNITS whose proof is in the default test run")
-foreach(unit IN LISTS MXLAB_EQUIV_UNITS)
+set(_units ${MXLAB_EQUIV_UNITS} ${MXLAB_EQUIV_ABC_UNITS} ${MXLAB_EQUIV_MUTANT_UNITS} ${MXLAB_EQUIV_ABC_MUTANT_UNITS})
+list(REMOVE_DUPLICATES _units)
+foreach(unit IN LISTS _units)
   if(NOT TEST rtl_synth_${unit})
     continue()
+  endif()
+  set(_method yosys)
+  if(unit IN_LIST MXLAB_EQUIV_ABC_UNITS OR unit IN_LIST MXLAB_EQUIV_ABC_MUTANT_UNITS)
+    set(_method abc)
   endif()
   set(_labels synth equiv)
   if(NOT unit IN_LIST MXLAB_EQUIV_DEFAULT_UNITS)
     list(APPEND _labels slow)
   endif()
   set_tests_properties(rtl_synth_${unit} PROPERTIES FIXTURES_SETUP mxlab_netlist_${unit})
-  set(_variants OFF)
-  if(unit IN_LIST MXLAB_EQUIV_MUTANT_UNITS)
+  set(_variants "")
+  if(unit IN_LIST MXLAB_EQUIV_UNITS OR unit IN_LIST MXLAB_EQUIV_ABC_UNITS)
+    list(APPEND _variants OFF)
+  endif()
+  if(unit IN_LIST MXLAB_EQUIV_MUTANT_UNITS OR unit IN_LIST MXLAB_EQUIV_ABC_MUTANT_UNITS)
     list(APPEND _variants ON)
   endif()
   foreach(_mut IN LISTS _variants)
@@ -30,7 +44,7 @@ foreach(unit IN LISTS MXLAB_EQUIV_UNITS)
       set(_name rtl_equiv_mutant_${unit})
     endif()
     add_test(NAME ${_name} COMMAND ${CMAKE_COMMAND} -DCONFIG=${MXLAB_SYNTH_DIR}/${unit}/config.cmake -DMUTATE=${_mut}
-             -P ${PROJECT_SOURCE_DIR}/rtl/synth/equiv_unit.cmake)
+             -DMETHOD=${_method} -P ${PROJECT_SOURCE_DIR}/rtl/synth/equiv_unit.cmake)
     set_tests_properties(${_name} PROPERTIES LABELS "${_labels}" FIXTURES_REQUIRED mxlab_netlist_${unit}
                          TIMEOUT 1500)
   endforeach()
