@@ -13,6 +13,15 @@ namespace {
 using namespace test;
 
 #ifdef MXLAB_MPIEXEC
+// Under AddressSanitizer the ranks run without leak detection: OpenMPI 4.1's MPI_Finalize leaves allocations of its
+// plugins, reported from modules it has already unloaded (no suppression can name them). The same sweep code is
+// leak-checked in the single-process sweep tests.
+#if defined(__SANITIZE_ADDRESS__)
+const std::string kMpiLeaks = "ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0\" ";
+#else
+const std::string kMpiLeaks;
+#endif
+
 TEST(SweepMpi, TwoRanksGiveTheSameFileAsOne) {
   if (!have_data()) GTEST_SKIP() << "no data";
   ScratchDir d;
@@ -20,7 +29,7 @@ TEST(SweepMpi, TwoRanksGiveTheSameFileAsOne) {
   // One OpenMP thread per process: both runs then add in the same order.
   const std::string env = "OMP_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 ";
   const std::string sweep = std::string(MXLAB_CLI) + " sweep " + (d / "s.toml").string() + " --out ";
-  const std::string mpi = env + MXLAB_MPIEXEC + " -n 2 --oversubscribe --bind-to none --mca btl self,vader " +
+  const std::string mpi = env + kMpiLeaks + MXLAB_MPIEXEC + " -n 2 --oversubscribe --bind-to none --mca btl self,vader " +
                           "--mca btl_vader_single_copy_mechanism none " + sweep + (d / "two.h5").string() + " > " +
                           (d / "two.log").string() + " 2>&1";
   ASSERT_EQ(std::system(mpi.c_str()), 0) << read_text(d / "two.log");

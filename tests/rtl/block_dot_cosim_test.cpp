@@ -85,8 +85,10 @@ bool draw_scales(std::mt19937_64& rng, ScaleType s, BlockVector& x) {
     auto fp32 = [&](int k) -> std::uint64_t {
       const std::uint64_t sign = rng() % 4 == 0 ? 0x80000000u : 0u, m = rng() % 4;
       const std::uint64_t bits = m < 2 ? 0 : m == 2 ? (rng() & 7) << 20 : rng() & 0x7FFFFF;
-      const std::uint64_t sub = std::uint64_t{1} << (k + 149);  // subnormal: 2^k with the top mantissa bits
-      if (k < -126) return sign | sub | ((bits >> (-126 - k)) & (sub - 1));
+      if (k < -126) {  // subnormal: 2^k with the top mantissa bits
+        const std::uint64_t sub = std::uint64_t{1} << (k + 149);
+        return sign | sub | ((bits >> (-126 - k)) & (sub - 1));
+      }
       return sign | static_cast<std::uint64_t>(k + 127) << 23 | bits;
     };
     x.xa = fp32(sa);
