@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "sim/pe/sim_context.hpp"
+
 namespace mxlab::sim {
 
 using sc_core::sc_time;
@@ -132,7 +134,7 @@ void Accelerator::run(const ArchConfig& arch, const GemmPlan& plan, Counters& ou
   abuf_.bind_counters(&out.sram_read[kAct], &out.sram_write[kAct]);
   obuf_.bind_counters(&out.sram_read[2], &out.sram_write[2]);
   board_.reset(plan.loads.size());
-  sc_core::sc_start();  // the threads run the job once, from time 0, and the simulation starves when it is done
+  run_simulation();  // the threads run the job once, from time 0, and the simulation starves when it is done
   job_ = {};
 }
 

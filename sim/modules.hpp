@@ -130,7 +130,7 @@ class Controller : public sc_core::sc_module {
 };
 
 // The top: DRAM, the three SRAM buffers, the array and the controller; run() simulates the one job of this
-// elaboration (a fresh SystemC context per run: sim/pe/pe_array.hpp fresh_sim_context).
+// elaboration (a fresh SystemC context per run: sim/pe/sim_context.hpp fresh_sim_context).
 class Accelerator : public sc_core::sc_module {
  public:
   explicit Accelerator(const sc_core::sc_module_name& n);

@@ -10,6 +10,7 @@
 #include "rtl/models/units.hpp"
 #include "sim/pe/pe.hpp"
 #include "sim/pe/pe_array.hpp"
+#include "sim/pe/sim_context.hpp"
 
 namespace mxlab::sim {
 

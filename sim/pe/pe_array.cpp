@@ -135,11 +135,6 @@ void PeArray::control() {
   sc_core::sc_stop();
 }
 
-void fresh_sim_context() {
-  sc_core::sc_curr_simcontext = new sc_core::sc_simcontext();
-  sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
-}
-
 ArrayRun run_gemm(int rows, int cols, const PeConfig& cfg, const PeFactory& make, std::span<const PackedTensor> a_rows,
                   std::span<const PackedTensor> w_rows) {
   fresh_sim_context();
@@ -150,9 +145,9 @@ ArrayRun run_gemm(int rows, int cols, const PeConfig& cfg, const PeFactory& make
   array.clk(clk), array.rst_n(rst_n);
   array.load(a_rows, w_rows);
   const ArrayRun& r = array.result();
-  sc_core::sc_start(2.5, sc_core::SC_NS);  // reset over the edges at 0, 1, 2 ns
+  run_simulation_for(2.5);  // reset over the edges at 0, 1, 2 ns
   rst_n.write(true);
-  sc_core::sc_start(static_cast<double>(4 * array_cycles(cfg, r.tiles, r.blocks) + 64), sc_core::SC_NS);
+  run_simulation_for(static_cast<double>(4 * array_cycles(cfg, r.tiles, r.blocks) + 64));
   if (!array.finished())
     throw std::runtime_error("PE array: the GEMM did not finish within 4x the cycles of the timing contract");
   return r;

@@ -11,6 +11,7 @@
 
 #include "formats/packed.hpp"
 #include "sim/pe/pe.hpp"
+#include "sim/pe/sim_context.hpp"
 
 namespace mxlab::sim {
 
@@ -71,10 +72,5 @@ class PeArray : public sc_core::sc_module {
 // form.
 ArrayRun run_gemm(int rows, int cols, const PeConfig& cfg, const PeFactory& make, std::span<const PackedTensor> a_rows,
                   std::span<const PackedTensor> w_rows);
-
-// Replaces the current SystemC simulation context by a new one, so that a process can elaborate and simulate more
-// than once (SystemC 2.3 allows one elaboration per context). Every module of the old context must be destroyed
-// first; the old context itself is left allocated (its kernel objects may still be referenced at exit).
-void fresh_sim_context();
 
 }  // namespace mxlab::sim

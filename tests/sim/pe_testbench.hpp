@@ -75,7 +75,7 @@ inline PeLog stream_pe(const PeFactory& make, const PeConfig& cfg, const std::ve
   fresh_sim_context();
   sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   Bench b("bench", make, cfg, blocks, stall, seed);
-  sc_core::sc_start();
+  run_simulation();
   return b.log;
 }
 
