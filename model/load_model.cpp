@@ -34,8 +34,7 @@ void reject_non_finite(const ModelWeights& w, const std::filesystem::path& path)
   for (const LinearId id : w.linear_ids()) {
     const bool resident = !w.streamed || id.kind == LinearKind::classifier;
     if (resident) check(w.linear(id).weight, linear_name(id));
-    check(resident ? w.linear(id).bias : w.layers[static_cast<std::size_t>(id.layer)].linear(id.kind).bias,
-          linear_name(id) + ".bias");
+    check(w.bias(id), linear_name(id) + ".bias");
   }
 }
 

@@ -193,7 +193,7 @@ void Runtime::exact_linear(LinearId id, const LinearQuant& lq, const Matrix& x, 
 }
 
 // Only the linear's weight is read from a streamed layer (widening it), and only when no cached exact form has it:
-// shapes come from the config, biases stay resident beside the RMSNorm weights (ModelWeights::layers).
+// shapes come from the config, biases stay resident beside the RMSNorm weights (ModelWeights::bias).
 Matrix Runtime::linear(LinearId id, const Matrix& x, LinearObserver* observer) {
   const LinearShape shape = linear_shape(config(), id.kind);
   if (x.cols() != shape.in)
@@ -211,9 +211,7 @@ Matrix Runtime::linear(LinearId id, const Matrix& x, LinearObserver* observer) {
   } else {
     y.noalias() = x * effective_weight(id).transpose();
   }
-  const Linear& resident = id.kind == LinearKind::classifier ? weights_->classifier
-                                                             : weights_->layers.at(static_cast<std::size_t>(id.layer)).linear(id.kind);
-  if (resident.bias.size()) y.rowwise() += resident.bias.transpose();
+  if (const Vector& bias = weights_->bias(id); bias.size()) y.rowwise() += bias.transpose();
   quantize_rows(lq.output, y, quant_stream(id, 2, calls_));
   return y;
 }

@@ -66,16 +66,23 @@ Linear& ModelWeights::linear(LinearId id) {
   return const_cast<Linear&>(static_cast<const ModelWeights&>(*this).linear(id));
 }
 
-const Linear& ModelWeights::linear(LinearId id) const {
+const Linear& ModelWeights::slot(LinearId id) const {
   if (id.kind == LinearKind::classifier) return classifier;
   if (id.layer < 0 || id.layer >= static_cast<int>(layers.size()))
     throw std::out_of_range("linear layer " + linear_name(id) + " does not exist (model has " +
                             std::to_string(layers.size()) + " layers)");
-  if (streamed)
-    throw std::logic_error(linear_name(id) + ": the model is streamed (its layers are read per layer while computed); "
-                           "this needs the model loaded resident in FP32");
   return layers[id.layer].linear(id.kind);
 }
+
+const Linear& ModelWeights::linear(LinearId id) const {
+  const Linear& l = slot(id);
+  if (streamed && id.kind != LinearKind::classifier)
+    throw std::logic_error(linear_name(id) + ": the model is streamed (its layers are read per layer while computed); "
+                           "this needs the model loaded resident in FP32");
+  return l;
+}
+
+const Vector& ModelWeights::bias(LinearId id) const { return slot(id).bias; }
 
 const Linear& LayerWeights::linear(LinearKind k) const {
   switch (k) {

@@ -90,12 +90,16 @@ struct ModelWeights {
 
   Linear& linear(LinearId id);
   const Linear& linear(LinearId id) const;
+  const Vector& bias(LinearId id) const;  // empty = none; resident in a streamed model too
   // Every linear layer in forward order (layer 0 q..down, ..., classifier).
   std::vector<LinearId> linear_ids() const;
   // Allocates zero tensors of the right shapes for `config`.
   static ModelWeights zeros(const ModelConfig& config);
   // Random weights (normal, std 0.02 for linears / 1 for embeddings) for tests and benchmarks.
   static ModelWeights random(const ModelConfig& config, unsigned seed);
+
+ private:
+  const Linear& slot(LinearId id) const;  // the Linear in `layers`/`classifier`, range-checked, streamed or not
 };
 
 }  // namespace mxlab::model

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/asan_env.hpp"
+
 namespace mxlab {
 namespace {
 namespace fs = std::filesystem;
@@ -23,11 +25,8 @@ namespace fs = std::filesystem;
 // What a lying header claims must not be allocated: the CLI runs with at most 4 GiB of address space. Under
 // AddressSanitizer (which reserves terabytes of shadow address space, so `ulimit -v` stops it from starting) the
 // same bound is ASan's largest allocation, and an allocation beyond it aborts the CLI with a report.
-#if defined(__SANITIZE_ADDRESS__)
-const std::string kMemoryBound = "export ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}max_allocation_size_mb=4096\"; ";
-#else
-const std::string kMemoryBound = "ulimit -v 4194304; ";
-#endif
+const std::string kMemoryBound =
+    test::kUnderAsan ? test::asan_options_prefix("max_allocation_size_mb=4096") : "ulimit -v 4194304; ";
 
 struct Case {
   std::string args;                       // after `mxlab`; "@" stands for the scratch directory

@@ -6,6 +6,7 @@
 
 #include "experiments/result_store.hpp"
 #include "test_util.hpp"
+#include "tests/asan_env.hpp"
 
 namespace mxlab::experiments {
 namespace {
@@ -16,11 +17,7 @@ using namespace test;
 // Under AddressSanitizer the ranks run without leak detection: OpenMPI 4.1's MPI_Finalize leaves allocations of its
 // plugins, reported from modules it has already unloaded (no suppression can name them). The same sweep code is
 // leak-checked in the single-process sweep tests.
-#if defined(__SANITIZE_ADDRESS__)
-const std::string kMpiLeaks = "ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0\" ";
-#else
-const std::string kMpiLeaks;
-#endif
+const std::string kMpiLeaks = mxlab::test::asan_options_prefix("detect_leaks=0");
 
 TEST(SweepMpi, TwoRanksGiveTheSameFileAsOne) {
   if (!have_data()) GTEST_SKIP() << "no data";
