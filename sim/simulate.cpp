@@ -96,7 +96,7 @@ SimResult simulate(const ArchConfig& arch, const std::vector<Gemm>& gemms, Forma
   r.roofline.peak_macs_per_cycle = double(arch.rows) * arch.cols * r.pe.lanes;
   r.roofline.compute_cycles = macs / r.roofline.peak_macs_per_cycle;
   r.roofline.memory_cycles = r.roofline.compulsory_bytes / arch.dram.bytes_per_cycle;
-  // SystemC 2.3 elaborates once per context: each run gets a fresh one (sim/pe/pe_array.hpp)
+  // SystemC 2.3 elaborates once per context: each run gets a fresh one (sim/pe/sim_context.hpp)
   fresh_sim_context();
   sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   auto top = std::make_unique<Accelerator>("accelerator");

@@ -54,46 +54,46 @@ PeConfig PeConfig::for_formats(Format w, Format a, AccFormat acc) {
   return c;
 }
 
-Pe::Pe(const sc_core::sc_module_name& name, PeConfig cfg) : PeBase(name, std::move(cfg)) {
+Pe::Pe(const sc_core::sc_module_name& name, PeConfig cfg)
+    : PeBase(name, std::move(cfg)), model_(cfg_.scale, cfg_.acc) {
   SC_THREAD(run);
   sensitive << clk.pos();
 }
 
+void Pe::reset() {
+  model_ = rtl::BlockDotModel(cfg_.scale, cfg_.acc);
+  pipe_.clear(), fifo_.clear(), count_ = 0, edge_ = 0;
+}
+
+void Pe::publish() {
+  in_ready.write(has_credit());
+  out_valid.write(!fifo_.empty());
+  if (!fifo_.empty()) {
+    out_acc.write(fifo_.front().bits);
+    out_flags.write(fifo_.front().flags);
+  }
+}
+
 void Pe::run() {
-  const std::size_t credits = static_cast<std::size_t>(cfg_.credits());
   const std::uint64_t push_delay = static_cast<std::uint64_t>(cfg_.latency() - 1);  // acceptance -> FIFO
-  rtl::BlockDotModel model(cfg_.scale, cfg_.acc);
-  std::deque<std::pair<std::uint64_t, AccResult>> pipe;  // (edge of the FIFO push, result), in flight
-  std::deque<AccResult> fifo;
-  std::size_t count = 0;  // accepted and not yet taken
-  std::uint64_t edge = 0;
-  auto publish = [&] {  // register outputs after the edge
-    in_ready.write(count < credits);
-    out_valid.write(!fifo.empty());
-    if (!fifo.empty()) {
-      out_acc.write(fifo.front().bits);
-      out_flags.write(fifo.front().flags);
-    }
-  };
   publish();
   while (true) {
     wait();
     if (!rst_n.read()) {
-      model = rtl::BlockDotModel(cfg_.scale, cfg_.acc);
-      pipe.clear(), fifo.clear(), count = 0, edge = 0;
+      reset();
       publish();
       continue;
     }
-    ++edge;
-    const bool accept = in_valid.read() && count < credits;  // in_ready as the consumer saw it before the edge
-    const bool take = !fifo.empty() && out_ready.read();
-    if (take) fifo.pop_front();
-    while (!pipe.empty() && pipe.front().first == edge) {
-      fifo.push_back(pipe.front().second);
-      pipe.pop_front();
+    ++edge_;
+    const bool accept = in_valid.read() && has_credit();  // in_ready as the consumer saw it before the edge
+    const bool take = !fifo_.empty() && out_ready.read();
+    if (take) fifo_.pop_front();
+    while (!pipe_.empty() && pipe_.front().first == edge_) {
+      fifo_.push_back(pipe_.front().second);
+      pipe_.pop_front();
     }
-    if (accept) pipe.emplace_back(edge + push_delay, model.step(in_block.read().pair()));
-    count = count + (accept ? 1 : 0) - (take ? 1 : 0);
+    if (accept) pipe_.emplace_back(edge_ + push_delay, model_.step(in_block.read().pair()));
+    count_ = count_ + (accept ? 1 : 0) - (take ? 1 : 0);
     publish();
   }
 }

@@ -27,11 +27,13 @@
 //         cycles = T * Kb - 1 + L = T * Kb + DEPTH + 2 (+1 with TSCALE).
 #pragma once
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <iosfwd>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <systemc>
@@ -96,7 +98,8 @@ class PeBase : public sc_core::sc_module {
 };
 
 // The C++ PE: one SC_THREAD on the rising clock edge (state cleared while rst_n is 0) modelling the RTL's input
-// register, never-stalling pipeline and credit-checked output FIFO; values from rtl::BlockDotModel.
+// register, never-stalling pipeline and credit-checked output FIFO; values from rtl::BlockDotModel. The state is the
+// module's, not the thread's: SystemC never unwinds a thread that does not return.
 class Pe : public PeBase {
  public:
   SC_HAS_PROCESS(Pe);
@@ -104,6 +107,15 @@ class Pe : public PeBase {
 
  private:
   void run();
+  void reset();
+  void publish();  // register outputs after the edge
+  bool has_credit() const { return count_ < static_cast<std::size_t>(cfg_.credits()); }
+
+  rtl::BlockDotModel model_;
+  std::deque<std::pair<std::uint64_t, AccResult>> pipe_;  // (edge of the FIFO push, result), in flight
+  std::deque<AccResult> fifo_;
+  std::size_t count_ = 0;  // accepted and not yet taken
+  std::uint64_t edge_ = 0;
 };
 
 // Builds a PE (C++ or RTL, rtl_pe.hpp) for a configuration: how an array swaps its PEs.

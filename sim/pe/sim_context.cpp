@@ -13,7 +13,7 @@
 #include <pthread.h>
 #include <sanitizer/common_interface_defs.h>
 
-#include <stdexcept>
+#include <cstddef>
 #endif
 
 namespace mxlab::sim {
@@ -31,24 +31,31 @@ void back_on_main_stack() {
   pthread_attr_t attr;
   void* bottom = nullptr;
   std::size_t size = 0;
-  if (pthread_getattr_np(pthread_self(), &attr) != 0) throw std::runtime_error("pthread_getattr_np failed");
-  pthread_attr_getstack(&attr, &bottom, &size);
+  if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
+  const int got = pthread_attr_getstack(&attr, &bottom, &size);
   pthread_attr_destroy(&attr);
-  __sanitizer_start_switch_fiber(nullptr, bottom, size);
-  __sanitizer_finish_switch_fiber(nullptr, nullptr, nullptr);
+  if (got != 0) return;
+  void* fake_stack = nullptr;  // kept across the announcement, not dropped
+  __sanitizer_start_switch_fiber(&fake_stack, bottom, size);
+  __sanitizer_finish_switch_fiber(fake_stack, nullptr, nullptr);
 #endif
 }
+
+// Re-announces the main stack when sc_start returns or throws.
+struct BackOnMainStack {
+  ~BackOnMainStack() { back_on_main_stack(); }
+};
 
 }  // namespace
 
 void run_simulation() {
+  BackOnMainStack guard;
   sc_core::sc_start();
-  back_on_main_stack();
 }
 
 void run_simulation_for(double ns) {
+  BackOnMainStack guard;
   sc_core::sc_start(ns, sc_core::SC_NS);
-  back_on_main_stack();
 }
 
 }  // namespace mxlab::sim
