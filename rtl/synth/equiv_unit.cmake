@@ -7,8 +7,9 @@
 # the unit's parameters (no synthesis), by equiv_make / equiv_simple / equiv_induct -seq SEQ (default 2).
 # GOLD=generic (equiv.ys.in): <unit>_netlist.v against <unit>_generic.il, the same synthesis run just before ABC
 # (flip-flops kept as instances, paired by name; SEQ_CELLS: the liberty's sequential cells, default sky130_fd_sc_hd).
-# METHOD=abc (GOLD=rtl only; equiv_unit_abc.cmake, equiv_seq.ys.in): a sequential miter of the same two designs,
-# proved by yosys-abc `dprove` (the units whose equiv_induct does not finish: multipliers, wide adders).
+# METHOD=abc (GOLD=rtl only; equiv_unit_abc.cmake): the same two designs paired by name, proved by yosys-abc: each
+# group of pairs combinationally (SAT, else BDDs), the rest by a sequential miter and `dprove` (the units whose
+# equiv_induct does not finish: multipliers, wide adders).
 # Each fails unless every obligation is proved within EQUIV_TIME_LIMIT_S (default 1200 s). MUTATE=ON checks that
 # the proof can fail: one cell of a copy of the netlist is replaced by a pin-compatible cell of another function (the
 # first NAND2 becomes a NOR2), and the script fails unless that netlist is NOT proved equivalent. Writes

@@ -1,58 +1,151 @@
-# METHOD=abc of equiv_unit.cmake (included from it, after the optional mutation; not a script of its own): Yosys
-# builds the sequential miter of the RTL and ${GATE} (equiv_seq.ys.in: what is proved is stated there) and writes it
-# as AIGER, then yosys-abc `dprove` (sequential cleanup, latch correspondence, fraiging, k-induction, interpolation)
-# proves its output 0 in every cycle. Proved: "Networks are equivalent"; a mutant must be refuted by a
-# counterexample ("Output 0 ... was asserted in frame N"); anything else (UNDECIDED, time limit) fails the test.
+# METHOD=abc of equiv_unit.cmake (included from it, after the optional mutation; not a script of its own): the RTL
+# and ${GATE} are paired by name and proved equal by yosys-abc in three steps.
+#   1. equiv_pair.ys.in: both designs, equiv_make pairs same-named signals (registers keep their RTL names through
+#      synthesis) and routes the readers of each pair to its gold signal; writes the paired module and its
+#      combinational view, in which every paired register is cut (a free input read by both designs; its pair
+#      compares the next-state functions) and every other flip-flop is a free input.
+#   2. The pairs are grouped by name (a register or port: its bits), and each group's combinational miter is proved
+#      by SAT sweeping (&cec) or, when that is undecided, by BDDs (collapse: the miter's global function is built with
+#      variable reordering and must be constant 0; adder trees that defeat SAT have small BDDs). A group proved here
+#      agrees on every cycle in which all pairs agree, from ANY state; its comparison leaves the next step.
+#   3. equiv_seq.ys.in: the sequential miter of the paired module for the groups step 2 did not prove (a group that
+#      differs only in states the design never reaches: FIFO pointers, the RTL's undefined bits), from the reset
+#      state, unreset data registers cut to free inputs; dprove proves its output 0 in every cycle.
+# Sound: by induction over the cycles after reset, where all pairs agree (the registers start at their reset value):
+# the groups of step 2 agree in the next cycle whatever the state, those of step 3 agree in every reachable run of
+# the miter, and any pair of real runs is such a run. So the netlist's outputs and same-named registers and nets
+# equal the RTL's in every cycle after reset, for any contents of the unreset registers and any value of the RTL's
+# undefined bits. Proved: every group proved in step 2 and the miter of step 3 (or no group left); a mutant must be
+# refuted by a counterexample of step 3 ("Output 0 ... was asserted in frame N"; a combinational difference alone
+# may lie in an unreachable state); anything else (UNDECIDED, time limit) fails the test.
 get_filename_component(_yosys_dir ${YOSYS} DIRECTORY)
 find_program(ABC_BIN yosys-abc HINTS ${_yosys_dir})
 if(NOT ABC_BIN)
   message(FATAL_ERROR "equiv ${UNIT}: yosys-abc (installed with yosys) not found")
 endif()
 set(SEQ_MAP ${_here}/equiv_seq_map.v)
+set(COMB_MAP ${_here}/equiv_comb_map.v)
+set(WORK ${_work})
+set(PAIRS ${_work}/pairs.txt)
 set(COUNTS ${_work}/counts.txt)
 set(MITER ${_work}/miter.aig)
-configure_file(${_here}/equiv_seq.ys.in ${_work}/miter.ys @ONLY)
 string(TIMESTAMP _t0 "%s" UTC)
-execute_process(COMMAND ${YOSYS} -q -l ${_work}/yosys.log ${_work}/miter.ys TIMEOUT ${EQUIV_TIME_LIMIT_S}
-                RESULT_VARIABLE _rc OUTPUT_QUIET ERROR_QUIET)
-if(NOT _rc EQUAL 0 OR NOT EXISTS ${MITER})
-  message(FATAL_ERROR "equiv ${UNIT}: building the miter failed (Yosys result ${_rc}; log: ${_work}/yosys.log)")
+function(_yosys step script)
+  execute_process(COMMAND ${YOSYS} -q -l ${_work}/${step}.log ${script} TIMEOUT ${EQUIV_TIME_LIMIT_S}
+                  RESULT_VARIABLE _rc OUTPUT_QUIET ERROR_QUIET)
+  if(NOT _rc EQUAL 0)
+    message(FATAL_ERROR "equiv ${UNIT}: Yosys ${step} failed (result ${_rc}; log: ${_work}/${step}.log)")
+  endif()
+endfunction()
+# ABC on one miter: sets _abc (its log) and _abc_rc; a run past the time limit counts as undecided
+function(_abc name commands timeout)
+  file(WRITE ${_work}/${name}.abc "${commands}")
+  execute_process(COMMAND ${ABC_BIN} -F ${_work}/${name}.abc TIMEOUT ${timeout} RESULT_VARIABLE _rc
+                  OUTPUT_FILE ${_work}/${name}.log ERROR_FILE ${_work}/${name}.log WORKING_DIRECTORY ${_work})
+  file(READ ${_work}/${name}.log _log)
+  set(_abc "${_log}" PARENT_SCOPE)
+  set(_abc_rc "${_rc}" PARENT_SCOPE)
+endfunction()
+
+# step 1
+configure_file(${_here}/equiv_pair.ys.in ${_work}/pair.ys @ONLY)
+_yosys(pair ${_work}/pair.ys)
+
+# step 2: the groups (a name without its last [bit] index), one selection of wires each (glob brackets escaped)
+file(STRINGS ${PAIRS} _names REGEX "^equiv/")
+list(TRANSFORM _names REPLACE "^equiv/" "")
+set(_groups "")
+foreach(_n IN LISTS _names)
+  string(REGEX REPLACE "\\[[0-9]+\\]$" "" _g "${_n}")
+  list(FIND _groups "${_g}" _i)
+  if(_i LESS 0)
+    list(LENGTH _groups _i)
+    list(APPEND _groups "${_g}")
+    set(_sel_${_i} "")
+  endif()
+  string(REPLACE "[" "\\[" _e "${_n}")
+  string(REPLACE "]" "\\]" _e "${_e}")
+  string(APPEND _sel_${_i} " w:${_e}")
+endforeach()
+list(LENGTH _names _npairs)
+list(LENGTH _groups _ngroups)
+if(_ngroups EQUAL 0)
+  message(FATAL_ERROR "equiv ${UNIT}: equiv_make paired no signals (log: ${_work}/pair.log)")
 endif()
-file(READ ${_work}/yosys.log _log)
-set(_ycpu "?")
-if(_log MATCHES "CPU: user ([0-9.]+)s system ([0-9.]+)s")
-  set(_ycpu "${CMAKE_MATCH_1}+${CMAKE_MATCH_2}")
+math(EXPR _last "${_ngroups} - 1")
+set(_script "read_rtlil ${_work}/comb.il\ndesign -save comb\n")
+foreach(_i RANGE ${_last})
+  string(APPEND _script "design -load comb\nselect -set g${_sel_${_i}}\nequiv_miter -trigger miter @g %ci1 t:$equiv %i\n"
+         "hierarchy -top miter\nflatten\ntechmap -map ${SEQ_MAP} t:$equiv\ndelete -output w:* w:trigger %d\n"
+         "opt_clean\ntechmap\nopt_clean\nsetundef -zero -init\naigmap\nopt_clean\n"
+         "write_aiger -zinit ${_work}/group${_i}.aig\n")
+endforeach()
+file(WRITE ${_work}/groups.ys "${_script}")
+_yosys(groups ${_work}/groups.ys)
+set(_by_sat 0)
+set(_by_bdd 0)
+set(_left_names "")
+set(_results ${_work}/groups.txt)  # group: how it was proved (SAT, BDD or sequential)
+file(WRITE ${_results} "")
+set(_seq_select "select -set check")
+foreach(_i RANGE ${_last})
+  set(_aig ${_work}/group${_i}.aig)
+  list(GET _groups ${_i} _g)
+  _abc(group${_i}_sat "read_aiger ${_aig}\nstrash\niprove\n" 15)
+  if(_abc_rc EQUAL 0 AND _abc MATCHES "UNSATISFIABLE")
+    math(EXPR _by_sat "${_by_sat} + 1")
+    file(APPEND ${_results} "${_g}: SAT\n")
+    continue()
+  endif()
+  if(NOT _abc MATCHES "(^|\n)SATISFIABLE")
+    # after collapse the miter is its BDD: a constant 0 output is proved by iprove at once
+    _abc(group${_i}_bdd "read_aiger ${_aig}\nstrash\ncollapse -B 20000000\nstrash\niprove\n" 300)
+    if(_abc_rc EQUAL 0 AND _abc MATCHES "UNSATISFIABLE")
+      math(EXPR _by_bdd "${_by_bdd} + 1")
+      file(APPEND ${_results} "${_g}: BDD\n")
+      continue()
+    endif()
+  endif()
+  file(APPEND ${_results} "${_g}: sequential\n")
+  list(APPEND _left_names "${_g}")
+  string(APPEND _seq_select "${_sel_${_i}}")
+endforeach()
+list(LENGTH _left_names _nleft)
+set(_what "${_npairs} pairs in ${_ngroups} groups: ${_by_sat} proved by SAT, ${_by_bdd} by BDD")
+
+# step 3: the sequential miter of the groups left
+set(_proved_ok FALSE)
+set(_refuted FALSE)
+if(_nleft EQUAL 0)
+  set(_proved_ok TRUE)
+  string(APPEND _what ", none left")
+  set(_log ${_work}/groups.log)
+else()
+  string(APPEND _seq_select "\nselect -set check @check %ci1 t:$equiv %i")
+  set(SEQ_SELECT "${_seq_select}")
+  configure_file(${_here}/equiv_seq.ys.in ${_work}/miter.ys @ONLY)
+  _yosys(miter ${_work}/miter.ys)
+  file(STRINGS ${COUNTS} _counts REGEX "objects")
+  list(TRANSFORM _counts REPLACE "[^0-9]" "")
+  list(GET _counts 0 _ncut)
+  list(GET _counts 1 _ndirect)
+  _abc(abc "read_aiger ${MITER}\nprint_stats\nstrash\ndprove -v\n" ${EQUIV_TIME_LIMIT_S})
+  set(_stats "")
+  if(_abc MATCHES "i/o = +([0-9]+)/ +[0-9]+ +lat = +([0-9]+) +and = +([0-9]+)")
+    set(_stats "${CMAKE_MATCH_1} inputs, ${CMAKE_MATCH_2} latches, ${CMAKE_MATCH_3} ANDs")
+  endif()
+  list(JOIN _left_names ", " _left_list)
+  string(APPEND _what ", ${_nleft} left (${_left_list}) to the sequential miter (${_ncut} unreset register bits cut, "
+         "${_ndirect} kept; ${_stats})")
+  if(_abc_rc EQUAL 0 AND _abc MATCHES "Networks are equivalent")
+    set(_proved_ok TRUE)
+  endif()
+  if(_abc MATCHES "(asserted in frame [0-9]+)")
+    set(_refuted TRUE)
+    set(_what "${CMAKE_MATCH_1}; ${_what}")
+  endif()
+  set(_log ${_work}/abc.log)
 endif()
-file(STRINGS ${COUNTS} _counts REGEX "objects")
-list(TRANSFORM _counts REPLACE "[^0-9]" "")
-list(GET _counts 0 _ncut)
-list(GET _counts 1 _ndirect)
-list(GET _counts 2 _npairs)
-file(WRITE ${_work}/prove.abc "read_aiger ${MITER}\nprint_stats\nstrash\ndprove -v\n")
-execute_process(COMMAND ${ABC_BIN} -F ${_work}/prove.abc TIMEOUT ${EQUIV_TIME_LIMIT_S} RESULT_VARIABLE _rc
-                OUTPUT_FILE ${_work}/abc.log ERROR_FILE ${_work}/abc.log WORKING_DIRECTORY ${_work})  # sm01.aig
 string(TIMESTAMP _t1 "%s" UTC)
 math(EXPR _secs "${_t1} - ${_t0}")
-file(READ ${_work}/abc.log _abc)
-set(_stats "")
-if(_abc MATCHES "i/o = +([0-9]+)/ +[0-9]+ +lat = +([0-9]+) +and = +([0-9]+)")
-  set(_stats "${CMAKE_MATCH_1} inputs, ${CMAKE_MATCH_2} latches, ${CMAKE_MATCH_3} ANDs")
-endif()
-set(_acpu "?")
-string(REGEX MATCHALL "Time = +[0-9.]+ sec" _times "${_abc}")  # dprove's last line: its total CPU time
-if(_times)
-  list(GET _times -1 _acpu)
-  string(REGEX REPLACE "[^0-9.]" "" _acpu "${_acpu}")
-endif()
-set(_what "${_npairs} same-named pairs, ${_ncut} cut (${_ndirect} registers without reset kept), miter of ${_stats}")
-string(APPEND _what ", CPU: Yosys ${_ycpu} s, ABC ${_acpu} s, ${_secs} s wall")
-set(_proved_ok FALSE)
-if(_rc EQUAL 0 AND _abc MATCHES "Networks are equivalent")
-  set(_proved_ok TRUE)
-endif()
-set(_refuted FALSE)
-if(_abc MATCHES "(asserted in frame [0-9]+)")
-  set(_refuted TRUE)
-  set(_what "${CMAKE_MATCH_1}, ${_what}")
-endif()
-_equiv_verdict(${_proved_ok} ${_refuted} "ABC dprove result ${_rc}, ${_what}" ${_work}/abc.log)
+_equiv_verdict(${_proved_ok} ${_refuted} "${_what}; ${_secs} s wall" ${_log})
