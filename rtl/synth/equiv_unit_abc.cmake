@@ -1,13 +1,14 @@
 # METHOD=abc of equiv_unit.cmake (included from it, after the optional mutation; not a script of its own): the RTL
 # and ${GATE} are paired by name and proved equal by yosys-abc in three steps.
-#   1. equiv_pair.ys.in: both designs, equiv_make pairs same-named signals (registers keep their RTL names through
-#      synthesis) and routes the readers of each pair to its gold signal; writes the paired module and its
-#      combinational view, in which every paired register is cut (a free input read by both designs; its pair
-#      compares the next-state functions) and every other flip-flop is a free input.
-#   2. The pairs are grouped by name (a register or port: its bits), and each group's combinational miter is proved
-#      by SAT sweeping (&cec) or, when that is undecided, by BDDs (collapse: the miter's global function is built with
-#      variable reordering and must be constant 0; adder trees that defeat SAT have small BDDs). A group proved here
-#      agrees on every cycle in which all pairs agree, from ANY state; its comparison leaves the next step.
+#   1. equiv_pair.ys.in: both designs (the gold with one flip-flop per bit and one name per net, as the netlist),
+#      equiv_make pairs same-named signals (registers keep their RTL names through synthesis) and routes the readers
+#      of each pair to its gold signal; writes the paired module and its combinational view, in which every paired
+#      register is cut (a free input read by both designs; its pair compares the next-state functions) and every
+#      other flip-flop is a free input.
+#   2. The pairs are grouped by name (a register, port or net: its bits), and each group's combinational miter is
+#      proved by SAT (iprove) or, when that is undecided, by BDDs (collapse: the miter's global function is built
+#      with variable reordering and must be constant 0; adder trees that defeat SAT have small BDDs). A group proved
+#      here agrees on every cycle in which all pairs agree, from ANY state; its comparison leaves the next step.
 #   3. equiv_seq.ys.in: the sequential miter of the paired module for the groups step 2 did not prove (a group that
 #      differs only in states the design never reaches: FIFO pointers, the RTL's undefined bits), from the reset
 #      state, unreset data registers cut to free inputs; dprove proves its output 0 in every cycle.
@@ -75,8 +76,9 @@ endif()
 math(EXPR _last "${_ngroups} - 1")
 set(_script "read_rtlil ${_work}/comb.il\ndesign -save comb\n")
 foreach(_i RANGE ${_last})
-  string(APPEND _script "design -load comb\nselect -set g${_sel_${_i}}\nequiv_miter -trigger miter @g %ci1 t:$equiv %i\n"
-         "hierarchy -top miter\nflatten\ntechmap -map ${SEQ_MAP} t:$equiv\ndelete -output w:* w:trigger %d\n"
+  string(APPEND _script "design -load comb\nselect -set g${_sel_${_i}}\n"
+         "equiv_miter -trigger miter @g %ci1 t:$equiv %i\nhierarchy -top miter\nflatten\n"
+         "techmap -map ${SEQ_MAP} t:$equiv\ndelete -output w:* w:trigger %d\n"
          "opt_clean\ntechmap\nopt_clean\nsetundef -zero -init\naigmap\nopt_clean\n"
          "write_aiger -zinit ${_work}/group${_i}.aig\n")
 endforeach()
