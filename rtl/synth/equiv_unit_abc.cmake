@@ -4,7 +4,10 @@
 #      equiv_make pairs same-named signals (registers keep their RTL names through synthesis) and routes the readers
 #      of each pair to its gold signal; writes the paired module and its combinational view, in which every paired
 #      register is cut (a free input read by both designs; its pair compares the next-state functions) and every
-#      other flip-flop is a free input.
+#      other flip-flop is a free input. A gold register that synthesis merged into another of its word (no partner
+#      of its name: the sign-extension bits of a partial sum) is read as that partner in the gold, as in the netlist,
+#      and becomes a pair <name>_merged of its own that compares its next state with the partner's (a second run of
+#      the script; the partner is the nearest paired bit, a wrong guess fails the proof).
 #   2. The pairs are grouped by name (a register, port or net: its bits), and each group's combinational miter is
 #      proved by SAT (iprove) or, when that is undecided, by BDDs (collapse: the miter's global function is built
 #      with variable reordering and must be constant 0; adder trees that defeat SAT have small BDDs). A group proved
@@ -16,7 +19,9 @@
 # the groups of step 2 agree in the next cycle whatever the state, those of step 3 agree in every reachable run of
 # the miter, and any pair of real runs is such a run. So the netlist's outputs and same-named registers and nets
 # equal the RTL's in every cycle after reset, for any contents of the unreset registers and any value of the RTL's
-# undefined bits. Proved: every group proved in step 2 and the miter of step 3 (or no group left); a mutant must be
+# undefined bits; a merged register holds its partner's value (the pair <name>_merged keeps it so from one cycle to
+# the next; at power-up the RTL's unreset registers are undefined and the netlist's one register is a choice of
+# both). Proved: every group proved in step 2 and the miter of step 3 (or no group left); a mutant must be
 # refuted by a counterexample of step 3 ("Output 0 ... was asserted in frame N"; a combinational difference alone
 # may lie in an unreachable state); anything else (UNDECIDED, time limit) fails the test.
 get_filename_component(_yosys_dir ${YOSYS} DIRECTORY)
@@ -49,9 +54,74 @@ function(_abc name commands timeout)
   set(_abc_rc "${_rc}" PARENT_SCOPE)
 endfunction()
 
-# step 1
+# step 1; again with the merged registers, when the first run left gold registers unpaired
+set(UNPAIRED ${_work}/unpaired.txt)
+set(GOLD_MERGE "")
+set(GATE_MERGE "")
+set(MERGE_PAIRS "")
 configure_file(${_here}/equiv_pair.ys.in ${_work}/pair.ys @ONLY)
 _yosys(pair ${_work}/pair.ys)
+# A gold register R without a partner of its name that synthesis merged into a register P of the same word (equal
+# next-state functions: the sign-extension bits of a partial sum): P is the paired bit nearest below R, else above.
+# The gold reads P wherever it read R (what synthesis did), R stays a register with its output renamed <R>_merged,
+# the gate gets a buffer of its P of that name, and after equiv_make the pair <R>_merged compares R with the gate's
+# P itself (the buffer reads it again instead of the pair's gold signal; opt_clean then removes it, keep holds the
+# pair): step 2 proves R's next-state function equal to P's.
+file(STRINGS ${UNPAIRED} _unpaired REGEX "^equiv/.*_gold$")
+file(STRINGS ${PAIRS} _paired REGEX "^equiv/")
+set(_merged "")
+set(MERGE_PAIRS "")
+foreach(_u IN LISTS _unpaired)
+  if(NOT _u MATCHES "^equiv/(.*)\\[([0-9]+)\\]_gold$")
+    continue()
+  endif()
+  set(_word "${CMAKE_MATCH_1}")
+  set(_bit ${CMAKE_MATCH_2})
+  set(_below -1)
+  set(_above -1)
+  foreach(_p IN LISTS _paired)
+    if(_p MATCHES "^equiv/(.*)\\[([0-9]+)\\]$" AND CMAKE_MATCH_1 STREQUAL _word)
+      set(_b ${CMAKE_MATCH_2})
+      if(_b LESS _bit AND _b GREATER _below)
+        set(_below ${_b})
+      elseif(_b GREATER _bit AND (_above LESS 0 OR _b LESS _above))
+        set(_above ${_b})
+      endif()
+    endif()
+  endforeach()
+  if(_below GREATER_EQUAL 0)
+    set(_p "${_word}[${_below}]")
+  elseif(_above GREATER_EQUAL 0)
+    set(_p "${_word}[${_above}]")
+  else()
+    continue()
+  endif()
+  set(_r "${_word}[${_bit}]")
+  string(REPLACE "[" "\\[" _sel "${_r}")
+  string(REPLACE "]" "\\]" _sel "${_sel}")
+  string(APPEND GOLD_MERGE "rename -wire -suffix _merged_ff w:${_sel} %ci1:+[Q]\nadd -wire ${_r}_merged 1\n"
+         "connect -port ${_r}_merged_ff Q ${_r}_merged\nconnect -set ${_r} ${_p}\n")
+  string(APPEND GATE_MERGE "add -wire ${_r}_merged 1\nconnect -set ${_r}_merged ${_p}\ninsbuf w:${_sel}_merged\n"
+         "rename -wire -suffix _buf w:${_sel}_merged %ci1\n")
+  string(APPEND MERGE_PAIRS "connect -port ${_r}_merged_buf_gate A ${_p}_gate\nsetattr -set keep 1 w:${_sel}_merged\n")
+  list(APPEND _merged "${_r}")
+  list(APPEND _merged_into "${_r} into ${_p}")
+endforeach()
+if(_merged)
+  set(GOLD_MERGE "cd gold\n${GOLD_MERGE}cd\n")
+  set(GATE_MERGE "cd gate\n${GATE_MERGE}cd\n")
+  set(MERGE_PAIRS "cd equiv\n${MERGE_PAIRS}cd\n")
+  configure_file(${_here}/equiv_pair.ys.in ${_work}/pair.ys @ONLY)
+  _yosys(pair ${_work}/pair.ys)
+  file(STRINGS ${PAIRS} _paired REGEX "^equiv/")
+  foreach(_r IN LISTS _merged)
+    if(NOT "equiv/${_r}_merged" IN_LIST _paired)
+      message(FATAL_ERROR "equiv ${UNIT}: the pair of the merged register ${_r} was not made (log: ${_work}/pair.log)")
+    endif()
+  endforeach()
+  list(JOIN _merged_into ", " _merged_into)
+  message("[equiv] ${UNIT}: registers merged by synthesis: ${_merged_into}")
+endif()
 
 # step 2: the groups (a name without its last [bit] index), one selection of wires each (glob brackets escaped)
 file(STRINGS ${PAIRS} _names REGEX "^equiv/")

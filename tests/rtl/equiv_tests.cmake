@@ -2,18 +2,19 @@
 # MXLAB_EQUIV_UNITS is proved equivalent to its RTL by Yosys (rtl/synth/equiv_unit.cmake, equiv_rtl.ys.in: the SV
 # sources elaborated with the unit's parameters, no synthesis, against the final netlist; equiv_simple +
 # equiv_induct), each unit in MXLAB_EQUIV_ABC_UNITS by ABC (METHOD=abc, equiv_unit_abc.cmake: the same two designs
-# paired by name, each group of pairs proved combinationally by SAT or BDDs, the rest by a sequential miter), and for the units in MXLAB_EQUIV_[ABC_]MUTANT_UNITS a copy of
-# the netlist with one cell changed must fail that unit's proof. Each needs its unit's synthesis test (fixture
-# mxlab_netlist_<unit>). Labels `synth;equiv`; units not in MXLAB_EQUIV_DEFAULT_UNITS are also `slow`.
+# paired by name, each group of pairs proved combinationally by SAT or BDDs, the rest by a sequential miter), and
+# for the units in MXLAB_EQUIV_[ABC_]MUTANT_UNITS a copy of the netlist with one cell changed must fail that unit's
+# proof. Each needs its unit's synthesis test (fixture mxlab_netlist_<unit>). Labels `synth;equiv`; units not in
+# MXLAB_EQUIV_DEFAULT_UNITS are also `slow`.
 # The lists hold the units whose proof has finished within the time limit (README, "Netlist equivalence proofs":
 # what is proved, in how many CPU-seconds, what is not and why).
 set(MXLAB_EQUIV_UNITS "int2_mac" CACHE STRING
     "Catalog units whose synthesized netlist is proved equivalent to the RTL (ctest rtl_equiv_<unit>)")
-set(MXLAB_EQUIV_ABC_UNITS "int4_mac;int4x8_mac;int6_mac;int_mac;int_mac_d2;vq_mac_d3" CACHE STRING
+set(MXLAB_EQUIV_ABC_UNITS "int4_mac;int4x8_mac;int6_mac;int_mac;int_mac_d2;int_mac_d3;int_mac_d4;vq_mac_d3" CACHE STRING
     "Catalog units whose netlist is proved equivalent to the RTL by ABC (METHOD=abc; ctest rtl_equiv_<unit>)")
 set(MXLAB_EQUIV_MUTANT_UNITS "int2_mac" CACHE STRING
     "Units of MXLAB_EQUIV_UNITS whose mutated netlist must fail the proof (ctest rtl_equiv_mutant_<unit>)")
-set(MXLAB_EQUIV_ABC_MUTANT_UNITS "int4_mac;int4x8_mac;vq_mac_d3" CACHE STRING
+set(MXLAB_EQUIV_ABC_MUTANT_UNITS "int4_mac;int4x8_mac;int_mac_d3;vq_mac_d3" CACHE STRING
     "Units whose mutated netlist must fail the ABC proof (ctest rtl_equiv_mutant_<unit>)")
 set(MXLAB_EQUIV_DEFAULT_UNITS "" CACHE STRING "Units of MXLAB_EQUIV_UNITS whose proof is in the default test run")
 set(_units ${MXLAB_EQUIV_UNITS} ${MXLAB_EQUIV_ABC_UNITS} ${MXLAB_EQUIV_MUTANT_UNITS} ${MXLAB_EQUIV_ABC_MUTANT_UNITS})
