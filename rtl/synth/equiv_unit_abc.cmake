@@ -4,10 +4,11 @@
 #      equiv_make pairs same-named signals (registers keep their RTL names through synthesis) and routes the readers
 #      of each pair to its gold signal; writes the paired module and its combinational view, in which every paired
 #      register is cut (a free input read by both designs; its pair compares the next-state functions) and every
-#      other flip-flop is a free input. A gold register that synthesis merged into another of its word (no partner
-#      of its name: the sign-extension bits of a partial sum) is read as that partner in the gold, as in the netlist,
-#      and becomes a pair <name>_merged of its own that compares its next state with the partner's (a second run of
-#      the script; the partner is the nearest paired bit, a wrong guess fails the proof).
+#      other flip-flop is a free input. A gold register that synthesis merged into another of its word or into a
+#      constant (no partner of its name: the sign-extension bits of a partial sum) is read as that partner in the
+#      gold, as in the netlist, and becomes a pair <name>_merged of its own that compares its next state with the
+#      partner's (equiv_merge.cmake: a second run of the script; a partner that step 2 does not prove is replaced by
+#      the next candidate, in one more round of steps 1 and 2, and with none left the register stays unpaired).
 #   2. The pairs are grouped by name (a register, port or net: its bits), and each group's combinational miter is
 #      proved by SAT (iprove) or, when that is undecided, by BDDs (collapse: the miter's global function is built
 #      with variable reordering and must be constant 0; adder trees that defeat SAT have small BDDs). A group proved
@@ -20,10 +21,10 @@
 # the miter, and any pair of real runs is such a run. So the netlist's outputs and same-named registers and nets
 # equal the RTL's in every cycle after reset, for any contents of the unreset registers and any value of the RTL's
 # undefined bits; a merged register holds its partner's value (the pair <name>_merged keeps it so from one cycle to
-# the next; at power-up the RTL's unreset registers are undefined and the netlist's one register is a choice of
-# both). Proved: every group proved in step 2 and the miter of step 3 (or no group left); a mutant must be
-# refuted by a counterexample of step 3 ("Output 0 ... was asserted in frame N"; a combinational difference alone
-# may lie in an unreachable state); anything else (UNDECIDED, time limit) fails the test.
+# the next; at power-up the RTL's unreset registers are undefined, and the netlist's one register, or constant, is a
+# choice of their values). Proved: every group proved in step 2 and the miter of step 3 (or no group left); a
+# mutant must be refuted by a counterexample of step 3 ("Output 0 ... was asserted in frame N"; a combinational
+# difference alone may lie in an unreachable state); anything else (UNDECIDED, time limit) fails the test.
 get_filename_component(_yosys_dir ${YOSYS} DIRECTORY)
 find_program(ABC_BIN yosys-abc HINTS ${_yosys_dir})
 if(NOT ABC_BIN)
@@ -54,137 +55,108 @@ function(_abc name commands timeout)
   set(_abc_rc "${_rc}" PARENT_SCOPE)
 endfunction()
 
-# step 1; again with the merged registers, when the first run left gold registers unpaired
+# step 1: the pairs (run again with the registers merged by synthesis: equiv_merge.cmake)
+include(${_here}/equiv_merge.cmake)
 set(UNPAIRED ${_work}/unpaired.txt)
 set(GOLD_MERGE "")
 set(GATE_MERGE "")
 set(MERGE_PAIRS "")
-configure_file(${_here}/equiv_pair.ys.in ${_work}/pair.ys @ONLY)
-_yosys(pair ${_work}/pair.ys)
-# A gold register R without a partner of its name that synthesis merged into a register P of the same word (equal
-# next-state functions: the sign-extension bits of a partial sum): P is the paired bit nearest below R, else above.
-# The gold reads P wherever it read R (what synthesis did), R stays a register with its output renamed <R>_merged,
-# the gate gets a buffer of its P of that name, and after equiv_make the pair <R>_merged compares R with the gate's
-# P itself (the buffer reads it again instead of the pair's gold signal; opt_clean then removes it, keep holds the
-# pair): step 2 proves R's next-state function equal to P's.
-file(STRINGS ${UNPAIRED} _unpaired REGEX "^equiv/.*_gold$")
-file(STRINGS ${PAIRS} _paired REGEX "^equiv/")
-set(_merged "")
-set(MERGE_PAIRS "")
-foreach(_u IN LISTS _unpaired)
-  if(NOT _u MATCHES "^equiv/(.*)\\[([0-9]+)\\]_gold$")
-    continue()
-  endif()
-  set(_word "${CMAKE_MATCH_1}")
-  set(_bit ${CMAKE_MATCH_2})
-  set(_below -1)
-  set(_above -1)
-  foreach(_p IN LISTS _paired)
-    if(_p MATCHES "^equiv/(.*)\\[([0-9]+)\\]$" AND CMAKE_MATCH_1 STREQUAL _word)
-      set(_b ${CMAKE_MATCH_2})
-      if(_b LESS _bit AND _b GREATER _below)
-        set(_below ${_b})
-      elseif(_b GREATER _bit AND (_above LESS 0 OR _b LESS _above))
-        set(_above ${_b})
-      endif()
-    endif()
-  endforeach()
-  if(_below GREATER_EQUAL 0)
-    set(_p "${_word}[${_below}]")
-  elseif(_above GREATER_EQUAL 0)
-    set(_p "${_word}[${_above}]")
-  else()
-    continue()
-  endif()
-  set(_r "${_word}[${_bit}]")
-  string(REPLACE "[" "\\[" _sel "${_r}")
-  string(REPLACE "]" "\\]" _sel "${_sel}")
-  string(APPEND GOLD_MERGE "rename -wire -suffix _merged_ff w:${_sel} %ci1:+[Q]\nadd -wire ${_r}_merged 1\n"
-         "connect -port ${_r}_merged_ff Q ${_r}_merged\nconnect -set ${_r} ${_p}\n")
-  string(APPEND GATE_MERGE "add -wire ${_r}_merged 1\nconnect -set ${_r}_merged ${_p}\ninsbuf w:${_sel}_merged\n"
-         "rename -wire -suffix _buf w:${_sel}_merged %ci1\n")
-  string(APPEND MERGE_PAIRS "connect -port ${_r}_merged_buf_gate A ${_p}_gate\nsetattr -set keep 1 w:${_sel}_merged\n")
-  list(APPEND _merged "${_r}")
-  list(APPEND _merged_into "${_r} into ${_p}")
-endforeach()
-if(_merged)
-  set(GOLD_MERGE "cd gold\n${GOLD_MERGE}cd\n")
-  set(GATE_MERGE "cd gate\n${GATE_MERGE}cd\n")
-  set(MERGE_PAIRS "cd equiv\n${MERGE_PAIRS}cd\n")
+macro(_step1)
   configure_file(${_here}/equiv_pair.ys.in ${_work}/pair.ys @ONLY)
   _yosys(pair ${_work}/pair.ys)
-  file(STRINGS ${PAIRS} _paired REGEX "^equiv/")
-  foreach(_r IN LISTS _merged)
-    if(NOT "equiv/${_r}_merged" IN_LIST _paired)
-      message(FATAL_ERROR "equiv ${UNIT}: the pair of the merged register ${_r} was not made (log: ${_work}/pair.log)")
-    endif()
-  endforeach()
-  list(JOIN _merged_into ", " _merged_into)
-  message("[equiv] ${UNIT}: registers merged by synthesis: ${_merged_into}")
+endmacro()
+_step1()
+_merge_plan(${UNPAIRED} ${PAIRS})
+_merge_commands()
+if(_merged)
+  _step1()
 endif()
 
-# step 2: the groups (a name without its last [bit] index), one selection of wires each (glob brackets escaped)
-file(STRINGS ${PAIRS} _names REGEX "^equiv/")
-list(TRANSFORM _names REPLACE "^equiv/" "")
-set(_groups "")
-foreach(_n IN LISTS _names)
-  string(REGEX REPLACE "\\[[0-9]+\\]$" "" _g "${_n}")
-  list(FIND _groups "${_g}" _i)
-  if(_i LESS 0)
-    list(LENGTH _groups _i)
-    list(APPEND _groups "${_g}")
-    set(_sel_${_i} "")
-  endif()
-  string(REPLACE "[" "\\[" _e "${_n}")
-  string(REPLACE "]" "\\]" _e "${_e}")
-  string(APPEND _sel_${_i} " w:${_e}")
-endforeach()
-list(LENGTH _names _npairs)
-list(LENGTH _groups _ngroups)
-if(_ngroups EQUAL 0)
-  message(FATAL_ERROR "equiv ${UNIT}: equiv_make paired no signals (log: ${_work}/pair.log)")
-endif()
-math(EXPR _last "${_ngroups} - 1")
-set(_script "read_rtlil ${_work}/comb.il\ndesign -save comb\n")
-foreach(_i RANGE ${_last})
-  string(APPEND _script "design -load comb\nselect -set g${_sel_${_i}}\n"
-         "equiv_miter -trigger miter @g %ci1 t:$equiv %i\nhierarchy -top miter\nflatten\n"
-         "techmap -map ${SEQ_MAP} t:$equiv\ndelete -output w:* w:trigger %d\n"
-         "opt_clean\ntechmap\nopt_clean\nsetundef -zero -init\naigmap\nopt_clean\n"
-         "write_aiger -zinit ${_work}/group${_i}.aig\n")
-endforeach()
-file(WRITE ${_work}/groups.ys "${_script}")
-_yosys(groups ${_work}/groups.ys)
-set(_by_SAT 0)
-set(_by_BDD 0)
-set(_by_sequential 0)
-set(_left_names "")
-set(_results ${_work}/groups.txt)  # group: how it was proved (SAT, BDD or sequential)
-file(WRITE ${_results} "")
-set(_seq_select "select -set check")
-foreach(_i RANGE ${_last})
-  set(_aig ${_work}/group${_i}.aig)
-  list(GET _groups ${_i} _g)
-  set(_how sequential)
-  _abc(group${_i}_sat "read_aiger ${_aig}\nstrash\niprove\n" 15)
-  if(_abc_rc EQUAL 0 AND _abc MATCHES "UNSATISFIABLE")
-    set(_how SAT)
-  elseif(NOT _abc MATCHES "(^|\n)SATISFIABLE")
-    # after collapse the miter is its BDD: a constant 0 output is proved by iprove at once
-    _abc(group${_i}_bdd "read_aiger ${_aig}\nstrash\ncollapse -B 20000000\nstrash\niprove\n" 120)
-    if(_abc_rc EQUAL 0 AND _abc MATCHES "UNSATISFIABLE")
-      set(_how BDD)
+# step 2: the groups (a name without its last [bit] index), one selection of wires each (glob brackets escaped);
+# sets _groups, _sel_<i>, _left_names (the groups left), _seq_select and _what
+macro(_step2)
+  file(STRINGS ${PAIRS} _names REGEX "^equiv/")
+  list(TRANSFORM _names REPLACE "^equiv/" "")
+  set(_groups "")
+  foreach(_n IN LISTS _names)
+    string(REGEX REPLACE "\\[[0-9]+\\]$" "" _g "${_n}")
+    list(FIND _groups "${_g}" _i)
+    if(_i LESS 0)
+      list(LENGTH _groups _i)
+      list(APPEND _groups "${_g}")
+      set(_sel_${_i} "")
     endif()
+    string(REPLACE "[" "\\[" _e "${_n}")
+    string(REPLACE "]" "\\]" _e "${_e}")
+    string(APPEND _sel_${_i} " w:${_e}")
+  endforeach()
+  list(LENGTH _names _npairs)
+  list(LENGTH _groups _ngroups)
+  if(_ngroups EQUAL 0)
+    message(FATAL_ERROR "equiv ${UNIT}: equiv_make paired no signals (log: ${_work}/pair.log)")
   endif()
-  file(APPEND ${_results} "${_g}: ${_how}\n")
-  math(EXPR _by_${_how} "${_by_${_how}} + 1")
-  if(_how STREQUAL "sequential")
-    list(APPEND _left_names "${_g}")
-    string(APPEND _seq_select "${_sel_${_i}}")
+  math(EXPR _last "${_ngroups} - 1")
+  set(_script "read_rtlil ${_work}/comb.il\ndesign -save comb\n")
+  foreach(_i RANGE ${_last})
+    string(APPEND _script "design -load comb\nselect -set g${_sel_${_i}}\n"
+           "equiv_miter -trigger miter @g %ci1 t:$equiv %i\nhierarchy -top miter\nflatten\n"
+           "techmap -map ${SEQ_MAP} t:$equiv\ndelete -output w:* w:trigger %d\n"
+           "opt_clean\ntechmap\nopt_clean\nsetundef -zero -init\naigmap\nopt_clean\n"
+           "write_aiger -zinit ${_work}/group${_i}.aig\n")
+  endforeach()
+  file(WRITE ${_work}/groups.ys "${_script}")
+  _yosys(groups ${_work}/groups.ys)
+  set(_by_SAT 0)
+  set(_by_BDD 0)
+  set(_by_sequential 0)
+  set(_left_names "")
+  set(_results ${_work}/groups.txt)  # group: how it was proved (SAT, BDD or sequential)
+  file(WRITE ${_results} "")
+  set(_seq_select "select -set check")
+  foreach(_i RANGE ${_last})
+    set(_aig ${_work}/group${_i}.aig)
+    list(GET _groups ${_i} _g)
+    set(_how sequential)
+    _abc(group${_i}_sat "read_aiger ${_aig}\nstrash\niprove\n" 15)
+    if(_abc_rc EQUAL 0 AND _abc MATCHES "UNSATISFIABLE")
+      set(_how SAT)
+    elseif(NOT _abc MATCHES "(^|\n)SATISFIABLE")
+      # after collapse the miter is its BDD: a constant 0 output is proved by iprove at once
+      _abc(group${_i}_bdd "read_aiger ${_aig}\nstrash\ncollapse -B 20000000\nstrash\niprove\n" 120)
+      if(_abc_rc EQUAL 0 AND _abc MATCHES "UNSATISFIABLE")
+        set(_how BDD)
+      endif()
+    endif()
+    file(APPEND ${_results} "${_g}: ${_how}\n")
+    math(EXPR _by_${_how} "${_by_${_how}} + 1")
+    if(_how STREQUAL "sequential")
+      list(APPEND _left_names "${_g}")
+      string(APPEND _seq_select "${_sel_${_i}}")
+    endif()
+  endforeach()
+  set(_nleft ${_by_sequential})
+  set(_what "${_npairs} pairs in ${_ngroups} groups: ${_by_SAT} proved by SAT, ${_by_BDD} by BDD")
+endmacro()
+_step2()
+# a merged register whose pair step 2 did not prove takes its next candidate partner, or none
+while(TRUE)
+  set(_failed "")
+  foreach(_g IN LISTS _left_names)
+    if(_g MATCHES "_merged$")
+      list(APPEND _failed "${_g}")
+    endif()
+  endforeach()
+  if(NOT _failed)
+    break()
   endif()
-endforeach()
-set(_nleft ${_by_sequential})
-set(_what "${_npairs} pairs in ${_ngroups} groups: ${_by_SAT} proved by SAT, ${_by_BDD} by BDD")
+  _merge_reject("${_failed}")
+  _merge_commands()
+  _step1()
+  _step2()
+endwhile()
+if(_merged)
+  message("[equiv] ${UNIT}: registers merged by synthesis: ${_merged}")
+endif()
 
 # step 3: the sequential miter of the groups left
 set(_proved_ok FALSE)
