@@ -55,6 +55,13 @@ function(_abc name commands timeout)
   set(_abc_rc "${_rc}" PARENT_SCOPE)
 endfunction()
 
+# a name as a Yosys selection pattern: the glob brackets of its bit index escaped
+function(_sel_pattern out name)
+  string(REPLACE "[" "\\[" _s "${name}")
+  string(REPLACE "]" "\\]" _s "${_s}")
+  set(${out} "${_s}" PARENT_SCOPE)
+endfunction()
+
 # step 1: the pairs (run again with the registers merged by synthesis: equiv_merge.cmake)
 include(${_here}/equiv_merge.cmake)
 set(UNPAIRED ${_work}/unpaired.txt)
@@ -72,7 +79,7 @@ if(_merged)
   _step1()
 endif()
 
-# step 2: the groups (a name without its last [bit] index), one selection of wires each (glob brackets escaped);
+# step 2: the groups (a name without its last [bit] index), one selection of wires each;
 # sets _groups, _sel_<i>, _left_names (the groups left), _seq_select and _what
 macro(_step2)
   file(STRINGS ${PAIRS} _names REGEX "^equiv/")
@@ -86,8 +93,7 @@ macro(_step2)
       list(APPEND _groups "${_g}")
       set(_sel_${_i} "")
     endif()
-    string(REPLACE "[" "\\[" _e "${_n}")
-    string(REPLACE "]" "\\]" _e "${_e}")
+    _sel_pattern(_e "${_n}")
     string(APPEND _sel_${_i} " w:${_e}")
   endforeach()
   list(LENGTH _names _npairs)
