@@ -15,16 +15,19 @@
 #      here agrees on every cycle in which all pairs agree, from ANY state; its comparison leaves the next step.
 #   3. equiv_seq.ys.in: the sequential miter of the paired module for the groups step 2 did not prove (a group that
 #      differs only in states the design never reaches: FIFO pointers, the RTL's undefined bits), from the reset
-#      state, unreset data registers cut to free inputs; dprove proves its output 0 in every cycle.
+#      state, unreset data registers cut to free inputs; dprove proves its output 0 in every cycle. When dprove is
+#      undecided but its reduced miter has no latches left (every register proved equal to another or constant by
+#      signal correspondence), iprove proves that combinational miter (output 0 for every input).
 # Sound: by induction over the cycles after reset, where all pairs agree (the registers start at their reset value):
-# the groups of step 2 agree in the next cycle whatever the state, those of step 3 agree in every reachable run of
-# the miter, and any pair of real runs is such a run. So the netlist's outputs and same-named registers and nets
-# equal the RTL's in every cycle after reset, for any contents of the unreset registers and any value of the RTL's
-# undefined bits; a merged register holds its partner's value (the pair <name>_merged keeps it so from one cycle to
-# the next; at power-up the RTL's unreset registers are undefined, and the netlist's one register, or constant, is a
-# choice of their values). Proved: every group proved in step 2 and the miter of step 3 (or no group left); a
-# mutant must be refuted by a counterexample of step 3 ("Output 0 ... was asserted in frame N"; a combinational
-# difference alone may lie in an unreachable state); anything else (UNDECIDED, time limit) fails the test.
+# the groups of step 2 agree in the next cycle whatever the state, those of step 3 agree in every reachable run of the
+# miter, and any pair of real runs is such a run. So the netlist's outputs and same-named registers and nets equal the
+# RTL's in every cycle after reset, for any contents of the unreset registers and any value of the RTL's undefined
+# bits; a merged register holds its partner's value (the pair <name>_merged keeps it so from one cycle to the next; at
+# power-up the RTL's unreset registers are undefined, and the netlist's one register, or constant, is a choice of
+# their values; a gold register made a constant in step 1, its next state that constant, likewise). Proved: every
+# group proved in step 2 and the miter of step 3 (or no group left); a mutant must be refuted by a counterexample of
+# step 3 ("Output 0 ... was asserted in frame N"; a combinational difference alone may lie in an unreachable state);
+# anything else (UNDECIDED, time limit) fails the test.
 get_filename_component(_yosys_dir ${YOSYS} DIRECTORY)
 find_program(ABC_BIN yosys-abc HINTS ${_yosys_dir})
 if(NOT ABC_BIN)
@@ -180,6 +183,7 @@ else()
   list(TRANSFORM _counts REPLACE "[^0-9]" "")
   list(GET _counts 0 _ncut)
   list(GET _counts 1 _ndirect)
+  file(REMOVE ${_work}/sm01.aig)
   _abc(abc "read_aiger ${MITER}\nprint_stats\nstrash\ndprove -v\n" ${EQUIV_TIME_LIMIT_S})
   set(_stats "")
   if(_abc MATCHES "i/o = +([0-9]+)/ +[0-9]+ +lat = +([0-9]+) +and = +([0-9]+)")
@@ -188,6 +192,7 @@ else()
   list(JOIN _left_names ", " _left_list)
   string(APPEND _what ", ${_nleft} left (${_left_list}) to the sequential miter (${_ncut} unreset register bits cut, "
          "${_ndirect} kept; ${_stats})")
+  set(_log ${_work}/abc.log)
   if(_abc_rc EQUAL 0 AND _abc MATCHES "Networks are equivalent")
     set(_proved_ok TRUE)
   endif()
@@ -195,7 +200,19 @@ else()
     set(_refuted TRUE)
     set(_what "${CMAKE_MATCH_1}; ${_what}")
   endif()
-  set(_log ${_work}/abc.log)
+  # UNDECIDED with a reduced miter without latches (signal correspondence proved every register equal to another or
+  # constant): what is left is a combinational miter, its output 0 in every cycle iff it is 0 for every input; SAT
+  if(NOT _proved_ok AND NOT _refuted AND _abc MATCHES "UNDECIDED" AND EXISTS ${_work}/sm01.aig)
+    _abc(reduced "read_aiger ${_work}/sm01.aig\nprint_stats\nstrash\niprove\n" ${EQUIV_TIME_LIMIT_S})
+    if(_abc MATCHES "lat = +0 +and = +([0-9]+)")
+      string(APPEND _what "; its reduced miter (dprove) has no latches and ${CMAKE_MATCH_1} ANDs")
+      if(_abc_rc EQUAL 0 AND _abc MATCHES "UNSATISFIABLE")
+        set(_proved_ok TRUE)
+        string(APPEND _what ", proved by SAT")
+      endif()
+      set(_log ${_work}/reduced.log)
+    endif()
+  endif()
 endif()
 string(TIMESTAMP _t1 "%s" UTC)
 math(EXPR _secs "${_t1} - ${_t0}")
