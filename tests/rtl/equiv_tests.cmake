@@ -15,7 +15,7 @@ set(MXLAB_EQUIV_ABC_UNITS
     "Catalog units whose netlist is proved equivalent to the RTL by ABC (METHOD=abc; ctest rtl_equiv_<unit>)")
 set(MXLAB_EQUIV_MUTANT_UNITS "int2_mac" CACHE STRING
     "Units of MXLAB_EQUIV_UNITS whose mutated netlist must fail the proof (ctest rtl_equiv_mutant_<unit>)")
-set(MXLAB_EQUIV_ABC_MUTANT_UNITS "int4_mac;int4x8_mac;int_mac_d3;vq_mac_d3" CACHE STRING
+set(MXLAB_EQUIV_ABC_MUTANT_UNITS "int4_mac;int4x8_mac;int_mac_d3;vq_mac_d3;nvfp4_dot_d3" CACHE STRING
     "Units whose mutated netlist must fail the ABC proof (ctest rtl_equiv_mutant_<unit>)")
 set(MXLAB_EQUIV_DEFAULT_UNITS "" CACHE STRING "Units of MXLAB_EQUIV_UNITS whose proof is in the default test run")
 set(_units ${MXLAB_EQUIV_UNITS} ${MXLAB_EQUIV_ABC_UNITS} ${MXLAB_EQUIV_MUTANT_UNITS} ${MXLAB_EQUIV_ABC_MUTANT_UNITS})
