@@ -200,9 +200,9 @@ else()
     set(_refuted TRUE)
     set(_what "${CMAKE_MATCH_1}; ${_what}")
   endif()
-  # UNDECIDED with a reduced miter without latches (signal correspondence proved every register equal to another or
-  # constant): what is left is a combinational miter, its output 0 in every cycle iff it is 0 for every input; SAT
-  if(NOT _proved_ok AND NOT _refuted AND _abc MATCHES "UNDECIDED" AND EXISTS ${_work}/sm01.aig)
+  # dprove writes its reduced miter only when UNDECIDED; one without latches (signal correspondence proved every
+  # register equal to another or constant) is a combinational miter, its output 0 in every cycle iff 0 for every input
+  if(EXISTS ${_work}/sm01.aig)
     _abc(reduced "read_aiger ${_work}/sm01.aig\nprint_stats\nstrash\niprove\n" ${EQUIV_TIME_LIMIT_S})
     if(_abc MATCHES "lat = +0 +and = +([0-9]+)")
       string(APPEND _what "; its reduced miter (dprove) has no latches and ${CMAKE_MATCH_1} ANDs")
