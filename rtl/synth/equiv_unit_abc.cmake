@@ -11,8 +11,9 @@
 #      the next candidate, in one more round of steps 1 and 2, and with none left the register stays unpaired).
 #   2. The pairs are grouped by name (a register, port or net: its bits), and each group's combinational miter is
 #      proved by SAT (iprove) or, when that is undecided, by BDDs (collapse: the miter's global function is built
-#      with variable reordering and must be constant 0; adder trees that defeat SAT have small BDDs). A group proved
-#      here agrees on every cycle in which all pairs agree, from ANY state; its comparison leaves the next step.
+#      with variable reordering and must be constant 0; adder trees that defeat SAT have small BDDs), a block dot's
+#      adder-tree cut g_cut[l].u_r.d through a running-sum chain (equiv_sum_tree.cmake). A group proved here agrees
+#      on every cycle in which all pairs agree, from ANY state; its comparison leaves the next step.
 #   3. equiv_seq.ys.in: the sequential miter of the paired module for the groups step 2 did not prove (a group that
 #      differs only in states the design never reaches: FIFO pointers, the RTL's undefined bits), from the reset
 #      state, unreset data registers cut to free inputs; dprove proves its output 0 in every cycle. When dprove is
@@ -67,6 +68,7 @@ endfunction()
 
 # step 1: the pairs (run again with the registers merged by synthesis: equiv_merge.cmake)
 include(${_here}/equiv_merge.cmake)
+include(${_here}/equiv_sum_tree.cmake)
 set(UNPAIRED ${_work}/unpaired.txt)
 set(GOLD_MERGE "")
 set(GATE_MERGE "")
@@ -117,9 +119,10 @@ macro(_step2)
   _yosys(groups ${_work}/groups.ys)
   set(_by_SAT 0)
   set(_by_BDD 0)
+  set(_by_chain 0)
   set(_by_sequential 0)
   set(_left_names "")
-  set(_results ${_work}/groups.txt)  # group: how it was proved (SAT, BDD or sequential)
+  set(_results ${_work}/groups.txt)  # group: how it was proved (SAT, BDD, chain or sequential)
   file(WRITE ${_results} "")
   set(_seq_select "select -set check")
   foreach(_i RANGE ${_last})
@@ -129,6 +132,12 @@ macro(_step2)
     _abc(group${_i}_sat "read_aiger ${_aig}\nstrash\niprove\n" 15)
     if(_abc_rc EQUAL 0 AND _abc MATCHES "UNSATISFIABLE")
       set(_how SAT)
+    elseif(NOT _abc MATCHES "(^|\n)SATISFIABLE" AND _g MATCHES "^g_cut\\[([1-9][0-9]*)\\]\\.u_r\\.d$")
+      _sum_tree_proof(${_i} ${CMAKE_MATCH_1})  # a block dot's adder-tree cut (equiv_sum_tree.cmake)
+      message("[equiv] ${UNIT}: ${_g}: ${_sum_what}")
+      if(_sum_ok)
+        set(_how chain)
+      endif()
     elseif(NOT _abc MATCHES "(^|\n)SATISFIABLE")
       # after collapse the miter is its BDD: a constant 0 output is proved by iprove at once
       _abc(group${_i}_bdd "read_aiger ${_aig}\nstrash\ncollapse -B 20000000\nstrash\niprove\n" 120)
@@ -144,7 +153,7 @@ macro(_step2)
     endif()
   endforeach()
   set(_nleft ${_by_sequential})
-  set(_what "${_npairs} pairs in ${_ngroups} groups: ${_by_SAT} proved by SAT, ${_by_BDD} by BDD")
+  set(_what "${_npairs} pairs in ${_ngroups} groups: ${_by_SAT} proved by SAT, ${_by_BDD} by BDD, ${_by_chain} as a chain")
 endmacro()
 _step2()
 # a merged register whose pair step 2 did not prove takes its next candidate partner, or none

@@ -11,7 +11,7 @@
 set(MXLAB_EQUIV_UNITS "int2_mac" CACHE STRING
     "Catalog units whose synthesized netlist is proved equivalent to the RTL (ctest rtl_equiv_<unit>)")
 set(MXLAB_EQUIV_ABC_UNITS
-    "int4_mac;int4x8_mac;int6_mac;int_mac;int_mac_d2;int_mac_d3;int_mac_d4;vq_mac_d3;nvfp4_dot_d3" CACHE STRING
+    "int4_mac;int4x8_mac;int6_mac;int_mac;int_mac_d2;int_mac_d3;int_mac_d4;vq_mac_d3;nvfp4_dot_d3;mxfp4_dot_d3" CACHE STRING
     "Catalog units whose netlist is proved equivalent to the RTL by ABC (METHOD=abc; ctest rtl_equiv_<unit>)")
 set(MXLAB_EQUIV_MUTANT_UNITS "int2_mac" CACHE STRING
     "Units of MXLAB_EQUIV_UNITS whose mutated netlist must fail the proof (ctest rtl_equiv_mutant_<unit>)")
@@ -51,6 +51,18 @@ foreach(unit IN LISTS _units)
                          TIMEOUT 1500)
   endforeach()
 endforeach()
+
+# The adder-tree step of the ABC proof (rtl/synth/equiv_sum_tree.py, equiv_sum_tree.cmake) on small synthetic trees:
+# its miters proved for a carry-save netlist, refuted for a wrong full adder in the netlist or the RTL tree.
+find_program(MXLAB_YOSYS_ABC yosys-abc)
+find_package(Python3 COMPONENTS Interpreter)
+if(MXLAB_YOSYS_ABC AND Python3_Interpreter_FOUND)
+  add_test(NAME rtl_equiv_sum_tree_tool
+           COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/equiv_sum_tree_test.py
+                   ${PROJECT_SOURCE_DIR}/rtl/synth/equiv_sum_tree.py ${MXLAB_YOSYS_ABC}
+                   ${CMAKE_CURRENT_BINARY_DIR}/equiv_sum_tree_test)
+  set_tests_properties(rtl_equiv_sum_tree_tool PROPERTIES LABELS "synth;equiv" TIMEOUT 300)
+endif()
 
 # Building blocks of the block dots, each synthesized standalone with the parameters it has inside mxfp4_dot and
 # proved equal to its RTL by a combinational miter (rtl/synth/equiv_block.cmake: yosys-abc iprove): the accumulator
