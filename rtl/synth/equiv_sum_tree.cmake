@@ -10,31 +10,33 @@
 # Sets _sum_ok (TRUE: proved) and _sum_what (what was proved, or why not).
 find_program(PYTHON3_BIN python3)
 function(_sum_tree_proof index level)
-  set(_dir ${_work}/sum${index})
-  file(REMOVE_RECURSE ${_dir})
-  file(MAKE_DIRECTORY ${_dir})
-  file(WRITE ${_dir}/extract.ys
+  set(_cut ${_work}/sum${index})
+  file(WRITE ${_cut}.ys
        "read_rtlil ${_work}/comb.il\ntechmap -map ${SEQ_MAP} t:$equiv\n"
        "select -set o w:g_cut\\[${level}\\].u_r.d\\[*\\]_gold w:g_cut\\[${level}\\].u_r.d\\[*\\]_gate "
        "w:g_cut\\[0\\].u_r.d\\[*\\]_gold\nsetattr -unset keep\ndelete -output w:*\nexpose @o\n"
        "opt_clean\ntechmap\nopt_clean\nsetundef -zero -init\naigmap\nopt_clean\n"
-       "write_aiger -zinit -map ${_dir}/cut.map ${_dir}/cut.aig\n")
-  _yosys(sum${index}/extract ${_dir}/extract.ys)
-  # a later round of steps 1 and 2 (equiv_merge.cmake) that gives the same miter reuses the proof
-  file(SHA256 ${_dir}/cut.aig _hash)
-  set(_done ${_work}/sum_proved/${_hash})
-  if(EXISTS ${_done})
-    file(READ ${_done} _what)
+       "write_aiger -zinit -map ${_cut}.map ${_cut}.aig\n")
+  _yosys(sum${index} ${_cut}.ys)
+  # the proof of this cut in chain_<hash>/ (tool output, ABC scripts and logs; proved.txt once proved): a later round
+  # of steps 1 and 2 (equiv_merge.cmake) that extracts the same cut reuses it
+  file(SHA256 ${_cut}.aig _hash)
+  string(SUBSTRING ${_hash} 0 12 _hash)
+  set(_dir ${_work}/chain_${_hash})
+  if(EXISTS ${_dir}/proved.txt)
+    file(READ ${_dir}/proved.txt _what)
     set(_sum_ok TRUE PARENT_SCOPE)
-    set(_sum_what "${_what} (the same miter as in the round before)" PARENT_SCOPE)
+    set(_sum_what "${_what} (the same cut as in an earlier round)" PARENT_SCOPE)
     return()
   endif()
+  file(REMOVE_RECURSE ${_dir})
+  file(MAKE_DIRECTORY ${_dir})
   set(_sum_ok FALSE PARENT_SCOPE)
   if(NOT PYTHON3_BIN)
     set(_sum_what "python3 not found" PARENT_SCOPE)
     return()
   endif()
-  execute_process(COMMAND ${PYTHON3_BIN} ${_here}/equiv_sum_tree.py ${_dir}/cut.aig ${_dir}/cut.map ${level} ${_dir}
+  execute_process(COMMAND ${PYTHON3_BIN} ${_here}/equiv_sum_tree.py ${_cut}.aig ${_cut}.map ${level} ${_dir}
                   RESULT_VARIABLE _rc OUTPUT_VARIABLE _layout ERROR_VARIABLE _err OUTPUT_STRIP_TRAILING_WHITESPACE
                   ERROR_STRIP_TRAILING_WHITESPACE)
   if(NOT _rc EQUAL 0)
@@ -45,15 +47,15 @@ function(_sum_tree_proof index level)
   file(GLOB _miters RELATIVE ${_dir} ${_dir}/tree.aig ${_dir}/word*.aig)
   foreach(_m IN LISTS _miters)
     string(REPLACE ".aig" "" _name ${_m})
-    _abc(sum${index}/${_name} "read_aiger ${_dir}/${_m}\nstrash\ncollapse -r\nstrash\niprove\n" 300)
+    _abc(chain_${_hash}/${_name} "read_aiger ${_dir}/${_m}\nstrash\ncollapse -r\nstrash\niprove\n" 300)
     if(NOT (_abc_rc EQUAL 0 AND _abc MATCHES "UNSATISFIABLE"))
       set(_sum_what "${_layout}; ${_m} not proved (log: ${_dir}/${_name}.log)" PARENT_SCOPE)
       return()
     endif()
   endforeach()
   list(LENGTH _miters _n)
-  set(_what "${_layout}: all ${_n} miters proved (the tree and one per word)")
-  file(WRITE ${_done} "${_what}")
+  set(_what "${_layout}: all ${_n} miters proved (the tree and one per word; chain_${_hash}/)")
+  file(WRITE ${_dir}/proved.txt "${_what}")
   set(_sum_ok TRUE PARENT_SCOPE)
   set(_sum_what "${_what}" PARENT_SCOPE)
 endfunction()

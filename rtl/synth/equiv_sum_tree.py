@@ -3,8 +3,9 @@
 
 mxlab_block_dot's tree level l holds ceil(N / 2^l) words of w0 + l bits (`g_cut[l].u_r.d`, from bit `base` up), word
 k the exact sum of the signed w0-bit lane products k 2^l .. (k + 1) 2^l - 1 (`g_cut[0].u_r.d`, same base). The RTL
-adds them as a binary tree, whose carries depend on both half-sums: no small BDD in any lane order. A running sum
-over the lanes in order (a chain) has one: after lanes 0..i its state is one partial sum. So the proof goes through
+adds them as a binary tree, whose last adder's carries depend on both half-sums at once: with the inputs lane by lane
+its BDDs blow up (mxfp4_dot_d3, from bit 7 of a sum of 8). A running sum over the lanes in order (a chain) has small
+ones: after lanes 0..i its state is one partial sum. So the proof goes through
 the chain C, built here from the RTL's own lane-product nodes P(x):
   tree.aig        RTL tree(P) == C(P) for every value of the product bits (free inputs, bit-interleaved LSB first);
   word<k>.aig     netlist word k (x) == C(P(x)) for every input x, inputs ordered lane by lane (the lane whose
@@ -12,8 +13,8 @@ the chain C, built here from the RTL's own lane-product nodes P(x):
 Both miters' outputs must be constant 0; together: netlist(x) == C(P(x)) == tree(P(x)) == RTL(x).
 
 Usage: equiv_sum_tree.py AIG MAP LEVEL OUTDIR   (AIG, MAP: Yosys write_aiger -map of the gold g_cut[0] and
-g_cut[LEVEL] bits and the gate g_cut[LEVEL] bits as outputs). Prints one line: words N w0; exit 1 with one line on a
-layout it does not recognize.
+g_cut[LEVEL] bits and the gate g_cut[LEVEL] bits as outputs). Prints the layout it found in one line; exits 1 with
+one line on a layout it does not recognize.
 """
 import re
 import sys
@@ -186,16 +187,20 @@ def main():
     if len(sys.argv) != 5:
         raise SystemExit(__doc__.split('\n\n')[-1])
     aig, map_file, level, outdir = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
+    if level < 1:
+        raise SystemExit(f'layout: level {level} is not a level of sums (>= 1)')
     n_in, outs, ands = read_aiger(aig)
     bits = {0: {}, 'gold': {}, 'gate': {}}
     pattern = re.compile(r'g_cut\[(\d+)\]\.u_r\.d\[(\d+)\]_(gold|gate)')
     for line in Path(map_file).read_text().splitlines():
         kind, index, _, name = line.split()
         m = pattern.fullmatch(name)
-        if kind == 'output' and m and int(m[1]) in (0, level):
-            side = 0 if int(m[1]) == 0 and m[3] == 'gold' else m[3] if int(m[1]) == level else None
-            if side is not None:
-                bits[side][int(m[2])] = outs[int(index)]
+        if kind != 'output' or not m:
+            continue
+        if int(m[1]) == level:
+            bits[m[3]][int(m[2])] = outs[int(index)]
+        elif int(m[1]) == 0 and m[3] == 'gold':
+            bits[0][int(m[2])] = outs[int(index)]
     gold, gate = bits['gold'], bits['gate']
     base = min(gate, default=0)
     if not gate or sorted(gate) != list(range(base, base + len(gate))) or sorted(gold) != sorted(gate):
