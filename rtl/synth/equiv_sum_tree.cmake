@@ -1,8 +1,9 @@
 # The adder-tree step of the ABC proof (included from equiv_unit_abc.cmake; not a script of its own): a group
 # g_cut[l].u_r.d (l >= 1) of mxlab_block_dot, the tree's level-l partial sums at a pipeline cut, each the exact sum
 # of 2^l lane products. SAT finds nothing shared between the RTL's binary tree of adders and synthesis's carry-save
-# tree, and the RTL's tree has no small BDD (its carries depend on two half-sums at once), so the proof goes through
-# a third circuit, a running sum (chain) of the RTL's own lane-product nodes P, built by equiv_sum_tree.py:
+# tree, and the RTL's tree has no small BDD with the inputs lane by lane (its last carries depend on two half-sums
+# at once), so the proof goes through a third circuit, a running sum (chain) of the RTL's own lane-product nodes P,
+# built by equiv_sum_tree.py:
 #   tree(P) == chain(P) for every value of the product bits (free inputs: sums regrouped, BDDs of the few carry
 #   states), and netlist(x) == chain(P(x)) for every input (BDDs with the inputs ordered lane by lane, no reordering:
 #   a running sum has one partial sum as its state).

@@ -5,8 +5,8 @@ mxlab_block_dot's tree level l holds ceil(N / 2^l) words of w0 + l bits (`g_cut[
 k the exact sum of the signed w0-bit lane products k 2^l .. (k + 1) 2^l - 1 (`g_cut[0].u_r.d`, same base). The RTL
 adds them as a binary tree, whose last adder's carries depend on both half-sums at once: with the inputs lane by lane
 its BDDs blow up (mxfp4_dot_d3, from bit 7 of a sum of 8). A running sum over the lanes in order (a chain) has small
-ones: after lanes 0..i its state is one partial sum. So the proof goes through
-the chain C, built here from the RTL's own lane-product nodes P(x):
+ones: after lanes 0..i its state is one partial sum. So the proof goes through the chain C, built here from the
+RTL's own lane-product nodes P(x):
   tree.aig        RTL tree(P) == C(P) for every value of the product bits (free inputs, bit-interleaved LSB first);
   word<k>.aig     netlist word k (x) == C(P(x)) for every input x, inputs ordered lane by lane (the lane whose
                   product reads an input first; the rest after), for `collapse -r` (BDDs in exactly that order).
@@ -25,7 +25,10 @@ def read_aiger(path):
     """Binary AIGER without latches: (inputs, output literals, AND fanin pairs; AND k is variable inputs + 1 + k)."""
     d = Path(path).read_bytes()
     end = d.index(b'\n')
-    m, n_in, n_latch, n_out, n_and = map(int, d[:end].split()[1:6])
+    header = d[:end].split()
+    if len(header) < 6 or header[0] != b'aig':
+        raise SystemExit(f'{path}: not a binary AIGER file')
+    n_in, n_latch, n_out, n_and = map(int, header[2:6])
     if n_latch:
         raise SystemExit(f'{path}: latches in a combinational miter')
     pos = end + 1

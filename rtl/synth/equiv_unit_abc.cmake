@@ -11,9 +11,9 @@
 #      the next candidate, in one more round of steps 1 and 2, and with none left the register stays unpaired).
 #   2. The pairs are grouped by name (a register, port or net: its bits), and each group's combinational miter is
 #      proved by SAT (iprove) or, when that is undecided, by BDDs (collapse: the miter's global function is built
-#      with variable reordering and must be constant 0; adder trees that defeat SAT have small BDDs), a block dot's
-#      adder-tree cut g_cut[l].u_r.d through a running-sum chain (equiv_sum_tree.cmake). A group proved here agrees
-#      on every cycle in which all pairs agree, from ANY state; its comparison leaves the next step.
+#      with variable reordering and must be constant 0; adder trees that defeat SAT have small BDDs; a block dot's
+#      adder-tree cut g_cut[l].u_r.d first through a running-sum chain, equiv_sum_tree.cmake). A group proved here
+#      agrees on every cycle in which all pairs agree, from ANY state; its comparison leaves the next step.
 #   3. equiv_seq.ys.in: the sequential miter of the paired module for the groups step 2 did not prove (a group that
 #      differs only in states the design never reaches: FIFO pointers, the RTL's undefined bits), from the reset
 #      state, unreset data registers cut to free inputs; dprove proves its output 0 in every cycle. When dprove is
@@ -132,17 +132,20 @@ macro(_step2)
     _abc(group${_i}_sat "read_aiger ${_aig}\nstrash\niprove\n" 15)
     if(_abc_rc EQUAL 0 AND _abc MATCHES "UNSATISFIABLE")
       set(_how SAT)
-    elseif(NOT _abc MATCHES "(^|\n)SATISFIABLE" AND _g MATCHES "^g_cut\\[([1-9][0-9]*)\\]\\.u_r\\.d$")
-      _sum_tree_proof(${_i} ${CMAKE_MATCH_1})  # a block dot's adder-tree cut (equiv_sum_tree.cmake)
-      message("[equiv] ${UNIT}: ${_g}: ${_sum_what}")
-      if(_sum_ok)
-        set(_how chain)
-      endif()
     elseif(NOT _abc MATCHES "(^|\n)SATISFIABLE")
-      # after collapse the miter is its BDD: a constant 0 output is proved by iprove at once
-      _abc(group${_i}_bdd "read_aiger ${_aig}\nstrash\ncollapse -B 20000000\nstrash\niprove\n" 120)
-      if(_abc_rc EQUAL 0 AND _abc MATCHES "UNSATISFIABLE")
-        set(_how BDD)
+      if(_g MATCHES "^g_cut\\[([1-9][0-9]*)\\]\\.u_r\\.d$")
+        _sum_tree_proof(${_i} ${CMAKE_MATCH_1})  # a block dot's adder-tree cut (equiv_sum_tree.cmake)
+        message("[equiv] ${UNIT}: ${_g}: ${_sum_what}")
+        if(_sum_ok)
+          set(_how chain)
+        endif()
+      endif()
+      if(NOT _how STREQUAL "chain")
+        # after collapse the miter is its BDD: a constant 0 output is proved by iprove at once
+        _abc(group${_i}_bdd "read_aiger ${_aig}\nstrash\ncollapse -B 20000000\nstrash\niprove\n" 120)
+        if(_abc_rc EQUAL 0 AND _abc MATCHES "UNSATISFIABLE")
+          set(_how BDD)
+        endif()
       endif()
     endif()
     file(APPEND ${_results} "${_g}: ${_how}\n")
@@ -153,7 +156,8 @@ macro(_step2)
     endif()
   endforeach()
   set(_nleft ${_by_sequential})
-  set(_what "${_npairs} pairs in ${_ngroups} groups: ${_by_SAT} proved by SAT, ${_by_BDD} by BDD, ${_by_chain} as a chain")
+  set(_what "${_npairs} pairs in ${_ngroups} groups: ${_by_SAT} proved by SAT, ${_by_BDD} by BDD")
+  string(APPEND _what ", ${_by_chain} as a chain")
 endmacro()
 _step2()
 # a merged register whose pair step 2 did not prove takes its next candidate partner, or none

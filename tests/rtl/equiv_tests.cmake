@@ -11,7 +11,8 @@
 set(MXLAB_EQUIV_UNITS "int2_mac" CACHE STRING
     "Catalog units whose synthesized netlist is proved equivalent to the RTL (ctest rtl_equiv_<unit>)")
 set(MXLAB_EQUIV_ABC_UNITS
-    "int4_mac;int4x8_mac;int6_mac;int_mac;int_mac_d2;int_mac_d3;int_mac_d4;vq_mac_d3;nvfp4_dot_d3;mxfp4_dot_d3" CACHE STRING
+    "int4_mac;int4x8_mac;int6_mac;int_mac;int_mac_d2;int_mac_d3;int_mac_d4;vq_mac_d3;nvfp4_dot_d3;mxfp4_dot_d3"
+    CACHE STRING
     "Catalog units whose netlist is proved equivalent to the RTL by ABC (METHOD=abc; ctest rtl_equiv_<unit>)")
 set(MXLAB_EQUIV_MUTANT_UNITS "int2_mac" CACHE STRING
     "Units of MXLAB_EQUIV_UNITS whose mutated netlist must fail the proof (ctest rtl_equiv_mutant_<unit>)")
