@@ -11,52 +11,55 @@
 # Sets _sum_ok (TRUE: proved) and _sum_what (what was proved, or why not).
 find_program(PYTHON3_BIN python3)
 function(_sum_tree_proof index level)
+  if(NOT PYTHON3_BIN)
+    set(_sum_ok FALSE PARENT_SCOPE)
+    set(_sum_what "python3 not found" PARENT_SCOPE)
+    return()
+  endif()
   set(_cut ${_work}/sum${index})
   file(WRITE ${_cut}.ys
        "read_rtlil ${_work}/comb.il\ntechmap -map ${SEQ_MAP} t:$equiv\n"
        "select -set o w:g_cut\\[${level}\\].u_r.d\\[*\\]_gold w:g_cut\\[${level}\\].u_r.d\\[*\\]_gate "
        "w:g_cut\\[0\\].u_r.d\\[*\\]_gold\nsetattr -unset keep\ndelete -output w:*\nexpose @o\n"
-       "opt_clean\ntechmap\nopt_clean\nsetundef -zero -init\naigmap\nopt_clean\n"
-       "write_aiger -zinit -map ${_cut}.map ${_cut}.aig\n")
+       "${_TO_AIG} -map ${_cut}.map ${_cut}.aig\n")
   _yosys(sum${index} ${_cut}.ys)
-  # the proof of this cut in chain_<hash>/ (tool output, ABC scripts and logs; proved.txt once proved): a later round
-  # of steps 1 and 2 (equiv_merge.cmake) that extracts the same cut reuses it
+  # the proof of this cut in chain_<hash>/ (tool output, ABC scripts and logs; outcome.txt: proved or why not): a
+  # later round of steps 1 and 2 (equiv_merge.cmake) that extracts the same cut takes that outcome
   file(SHA256 ${_cut}.aig _hash)
   string(SUBSTRING ${_hash} 0 12 _hash)
   set(_dir ${_work}/chain_${_hash})
-  if(EXISTS ${_dir}/proved.txt)
-    file(READ ${_dir}/proved.txt _what)
-    set(_sum_ok TRUE PARENT_SCOPE)
-    set(_sum_what "${_what} (the same cut as in an earlier round)" PARENT_SCOPE)
-    return()
+  set(_again "")
+  if(EXISTS ${_dir}/outcome.txt)
+    set(_again " (the same cut as in an earlier round)")
+  else()
+    file(MAKE_DIRECTORY ${_dir})
+    _sum_tree_miters(${_cut} ${level} ${_dir} chain_${_hash})
   endif()
-  file(REMOVE_RECURSE ${_dir})
-  file(MAKE_DIRECTORY ${_dir})
-  set(_sum_ok FALSE PARENT_SCOPE)
-  if(NOT PYTHON3_BIN)
-    set(_sum_what "python3 not found" PARENT_SCOPE)
-    return()
-  endif()
-  execute_process(COMMAND ${PYTHON3_BIN} ${_here}/equiv_sum_tree.py ${_cut}.aig ${_cut}.map ${level} ${_dir}
+  file(READ ${_dir}/outcome.txt _outcome)
+  string(REGEX MATCH "^(TRUE|FALSE)\n(.*)\n$" _ "${_outcome}")
+  set(_sum_ok ${CMAKE_MATCH_1} PARENT_SCOPE)
+  set(_sum_what "${CMAKE_MATCH_2}${_again}" PARENT_SCOPE)
+endfunction()
+
+# writes <dir>/outcome.txt: TRUE or FALSE, then what was proved or why not
+function(_sum_tree_miters cut level dir name)
+  execute_process(COMMAND ${PYTHON3_BIN} ${_here}/equiv_sum_tree.py ${cut}.aig ${cut}.map ${level} ${dir}
                   RESULT_VARIABLE _rc OUTPUT_VARIABLE _layout ERROR_VARIABLE _err OUTPUT_STRIP_TRAILING_WHITESPACE
                   ERROR_STRIP_TRAILING_WHITESPACE)
   if(NOT _rc EQUAL 0)
-    set(_sum_what "equiv_sum_tree.py: ${_err}" PARENT_SCOPE)
+    file(WRITE ${dir}/outcome.txt "FALSE\nequiv_sum_tree.py: ${_err}\n")
     return()
   endif()
   # a miter is proved when its BDDs (collapse) are constant: then the strashed network is a constant, which must be 0
-  file(GLOB _miters RELATIVE ${_dir} ${_dir}/tree.aig ${_dir}/word*.aig)
+  file(GLOB _miters RELATIVE ${dir} ${dir}/tree.aig ${dir}/word*.aig)
   foreach(_m IN LISTS _miters)
-    string(REPLACE ".aig" "" _name ${_m})
-    _abc(chain_${_hash}/${_name} "read_aiger ${_dir}/${_m}\nstrash\ncollapse -r\nstrash\niprove\n" 300)
+    string(REPLACE ".aig" "" _m ${_m})
+    _abc(${name}/${_m} "read_aiger ${dir}/${_m}.aig\nstrash\ncollapse -r\nstrash\niprove\n" 300)
     if(NOT (_abc_rc EQUAL 0 AND _abc MATCHES "UNSATISFIABLE"))
-      set(_sum_what "${_layout}; ${_m} not proved (log: ${_dir}/${_name}.log)" PARENT_SCOPE)
+      file(WRITE ${dir}/outcome.txt "FALSE\n${_layout}; ${_m}.aig not proved (log: ${dir}/${_m}.log)\n")
       return()
     endif()
   endforeach()
   list(LENGTH _miters _n)
-  set(_what "${_layout}: all ${_n} miters proved (the tree and one per word; chain_${_hash}/)")
-  file(WRITE ${_dir}/proved.txt "${_what}")
-  set(_sum_ok TRUE PARENT_SCOPE)
-  set(_sum_what "${_what}" PARENT_SCOPE)
+  file(WRITE ${dir}/outcome.txt "TRUE\n${_layout}: all ${_n} miters proved (the tree and one per word; ${name}/)\n")
 endfunction()

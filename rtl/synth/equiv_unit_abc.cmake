@@ -37,6 +37,9 @@ endif()
 set(SEQ_MAP ${_here}/equiv_seq_map.v)
 set(COMB_MAP ${_here}/equiv_comb_map.v)
 set(CUT_SCRIPT ${_here}/equiv_cut.ys)
+# the combinational miters of step 2 (the groups and equiv_sum_tree.cmake's cut) lowered to an AIG alike: the RTL's
+# undefined bits 0, as in the sequential miter (equiv_seq.ys.in); a file name follows
+set(_TO_AIG "opt_clean\ntechmap\nopt_clean\nsetundef -zero -init\naigmap\nopt_clean\nwrite_aiger -zinit")
 set(WORK ${_work})
 set(PAIRS ${_work}/pairs.txt)
 set(COUNTS ${_work}/counts.txt)
@@ -112,8 +115,7 @@ macro(_step2)
     string(APPEND _script "design -load comb\nselect -set g${_sel_${_i}}\n"
            "equiv_miter -trigger miter @g %ci1 t:$equiv %i\nhierarchy -top miter\nflatten\n"
            "techmap -map ${SEQ_MAP} t:$equiv\ndelete -output w:* w:trigger %d\n"
-           "opt_clean\ntechmap\nopt_clean\nsetundef -zero -init\naigmap\nopt_clean\n"
-           "write_aiger -zinit ${_work}/group${_i}.aig\n")
+           "${_TO_AIG} ${_work}/group${_i}.aig\n")
   endforeach()
   file(WRITE ${_work}/groups.ys "${_script}")
   _yosys(groups ${_work}/groups.ys)
