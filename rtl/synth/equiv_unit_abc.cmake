@@ -1,5 +1,6 @@
 # METHOD=abc of equiv_unit.cmake (included from it, after the optional mutation; not a script of its own): the RTL
-# and ${GATE} are paired by name and proved equal by yosys-abc in three steps.
+# (or, GOLD=generic, GOLD_FILE: the generic netlist before ABC) and ${GATE} are paired by name and proved equal by
+# yosys-abc in three steps.
 #   1. equiv_pair.ys.in: both designs (the gold with one flip-flop per bit and one name per net, as the netlist),
 #      equiv_make pairs same-named signals (registers keep their RTL names through synthesis) and routes the readers
 #      of each pair to its gold signal; writes the paired module and its combinational view, in which every paired
@@ -40,6 +41,21 @@ set(CUT_SCRIPT ${_here}/equiv_cut.ys)
 # the combinational miters of step 2 (the groups and equiv_sum_tree.cmake's cut) lowered to an AIG alike: the RTL's
 # undefined bits 0, as in the sequential miter (equiv_seq.ys.in); a file name follows
 set(_TO_AIG "opt_clean\ntechmap\nopt_clean\nsetundef -zero -init\naigmap\nopt_clean\nwrite_aiger -zinit")
+# a netlist's liberty cells replaced by their models (read_liberty before), one flat module
+set(LIBERTY_CELLS "hierarchy -check -top ${TOP}\nflatten\n# hide the liberty models' internal wires (<instance>.<pin>, "
+    "e.g. a flip-flop's IQ): nets keep the netlist's names\nrename -hide w:* a:hdlname %i")
+string(CONCAT LIBERTY_CELLS ${LIBERTY_CELLS})
+# the gold: the RTL elaborated, or (GOLD_FILE) the generic netlist before ABC, its flip-flops liberty cells, its nets
+# named as synthesis named them in the final netlist (opt_clean -purge as after ABC, the liberty cells not yet read:
+# of a register's aliases, the one the netlist has); its hierarchical names (hdlname) are net names, not model internals
+if(GOLD_FILE)
+  set(GOLD_READ "read_rtlil ${GOLD_FILE}\nopt_clean -purge\nattrmap -remove hdlname\n"
+      "read_liberty -ignore_miss_func ${LIBERTY}\n${LIBERTY_CELLS}")
+else()
+  set(GOLD_READ "read_verilog -sv ${SOURCES}\nchparam ${CHPARAMS} ${TOP}\nhierarchy -check -top ${TOP}\nproc\n"
+      "flatten\nmemory_collect\nmemory_map")
+endif()
+string(CONCAT GOLD_READ ${GOLD_READ})
 set(WORK ${_work})
 set(PAIRS ${_work}/pairs.txt)
 set(COUNTS ${_work}/counts.txt)

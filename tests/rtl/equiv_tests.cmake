@@ -53,6 +53,31 @@ foreach(unit IN LISTS _units)
   endforeach()
 endforeach()
 
+# The units whose RTL proof does not finish (README: the DEPTH-1 block dots and vq_mac units): their ABC step alone,
+# the final netlist against the same synthesis run's generic netlist before ABC (METHOD=abc GOLD=generic; ctest
+# rtl_equiv_map_<unit>, rtl_equiv_map_mutant_<unit> for a mutated netlist that must fail). Labels synth;equiv;slow.
+set(MXLAB_EQUIV_MAP_UNITS "mx_dot_any;mxfp4_dot;nvfp4_dot;nvfp4_ts_dot;mxint8_dot;int4x8_group_dot;fp_group_dot;\
+int4x8_asym_dot;fp4v_mac;vq_mac;vq_mac_d1k16;vq_mac_d4k256" CACHE STRING
+    "Catalog units whose netlist is proved equivalent to their generic netlist before ABC (ctest rtl_equiv_map_<unit>)")
+set(MXLAB_EQUIV_MAP_MUTANT_UNITS "mxfp4_dot" CACHE STRING
+    "Units whose mutated netlist must fail the proof against the generic netlist (rtl_equiv_map_mutant_<unit>)")
+function(_mxlab_equiv_map_test unit mutate prefix)
+  if(NOT TEST rtl_synth_${unit})
+    return()
+  endif()
+  set_tests_properties(rtl_synth_${unit} PROPERTIES FIXTURES_SETUP mxlab_netlist_${unit})
+  add_test(NAME ${prefix}${unit} COMMAND ${CMAKE_COMMAND} -DCONFIG=${MXLAB_SYNTH_DIR}/${unit}/config.cmake
+           -DMUTATE=${mutate} -DMETHOD=abc -DGOLD=generic -P ${PROJECT_SOURCE_DIR}/rtl/synth/equiv_unit.cmake)
+  set_tests_properties(${prefix}${unit} PROPERTIES LABELS "synth;equiv;slow" FIXTURES_REQUIRED mxlab_netlist_${unit}
+                       TIMEOUT 1500)
+endfunction()
+foreach(unit IN LISTS MXLAB_EQUIV_MAP_UNITS)
+  _mxlab_equiv_map_test(${unit} OFF rtl_equiv_map_)
+endforeach()
+foreach(unit IN LISTS MXLAB_EQUIV_MAP_MUTANT_UNITS)
+  _mxlab_equiv_map_test(${unit} ON rtl_equiv_map_mutant_)
+endforeach()
+
 # The adder-tree step of the ABC proof (rtl/synth/equiv_sum_tree.py, equiv_sum_tree.cmake) on small synthetic trees:
 # its miters proved for a carry-save netlist, refuted for a wrong full adder in the netlist or the RTL tree.
 find_program(MXLAB_YOSYS_ABC yosys-abc)
