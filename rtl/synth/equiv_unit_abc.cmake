@@ -45,15 +45,20 @@ set(_TO_AIG "opt_clean\ntechmap\nopt_clean\nsetundef -zero -init\naigmap\nopt_cl
 set(LIBERTY_CELLS "hierarchy -check -top ${TOP}\nflatten\n# hide the liberty models' internal wires (<instance>.<pin>, "
     "e.g. a flip-flop's IQ): nets keep the netlist's names\nrename -hide w:* a:hdlname %i")
 string(CONCAT LIBERTY_CELLS ${LIBERTY_CELLS})
-# the gold: the RTL elaborated, or (GOLD_FILE) the generic netlist before ABC, its flip-flops liberty cells, its nets
-# named as synthesis named them in the final netlist (opt_clean -purge as after ABC, the liberty cells not yet read:
-# of a register's aliases, the one the netlist has); its hierarchical names (hdlname) are net names, not model internals
+# the gold, one flat module (also the wide block dot lane, kept apart for synthesis: keep_hierarchy): the RTL
+# elaborated, or (GOLD_FILE) the generic netlist before ABC, its flip-flops liberty cells. The generic netlist's nets
+# are named as synthesis named them in the final netlist (opt_clean -purge as after ABC, the liberty cells not yet
+# read: of a register's aliases, the one the netlist has), one wire per bit as there, and no name stays on a bit that
+# nothing drives or reads (`abc -fast` leaves the names of nets it no longer computes, such as partial sums merged into
+# the adder tree); its hierarchical names (hdlname) are net names, not model internals. A bit it leaves undefined (x)
+# is a free input in every cycle ($anyseq) under a hidden name: a name on it is no obligation.
 if(GOLD_FILE)
-  set(GOLD_READ "read_rtlil ${GOLD_FILE}\nopt_clean -purge\nattrmap -remove hdlname\n"
-      "read_liberty -ignore_miss_func ${LIBERTY}\n${LIBERTY_CELLS}")
+  set(GOLD_READ "read_rtlil ${GOLD_FILE}\nsetattr -mod -unset keep_hierarchy\nopt_clean -purge\n"
+      "attrmap -remove hdlname\nsplitnets\nopt_clean -purge\nsetundef -undriven -anyseq\n"
+      "rename -hide t:$anyseq %co:+[Y] w:* %i\nread_liberty -ignore_miss_func ${LIBERTY}\n${LIBERTY_CELLS}")
 else()
   set(GOLD_READ "read_verilog -sv ${SOURCES}\nchparam ${CHPARAMS} ${TOP}\nhierarchy -check -top ${TOP}\nproc\n"
-      "flatten\nmemory_collect\nmemory_map")
+      "setattr -mod -unset keep_hierarchy\nflatten\nmemory_collect\nmemory_map")
 endif()
 string(CONCAT GOLD_READ ${GOLD_READ})
 set(WORK ${_work})
