@@ -52,22 +52,20 @@ string(CONCAT LIBERTY_CELLS ${LIBERTY_CELLS})
 # nothing drives or reads (`abc -fast` leaves the names of nets it no longer computes, such as partial sums merged into
 # the adder tree); its hierarchical names (hdlname) are net names, not model internals. A bit it leaves undefined (x)
 # is a free input in every cycle ($anyseq) under a hidden name: a name on it is no obligation.
+# SAT's time per group of step 2: against the RTL 15 s (what SAT does not decide there, BDDs or the chain may);
+# against the generic netlist 300 s (SAT sweeping finds ABC's own internal equivalences, given the time: mx_dot_any's
+# lane products, a 150k-AND miter, take 26 CPU-s)
 if(GOLD_FILE)
   set(GOLD_READ "read_rtlil ${GOLD_FILE}\nsetattr -mod -unset keep_hierarchy\nopt_clean -purge\n"
       "attrmap -remove hdlname\nsplitnets\nopt_clean -purge\nsetundef -undriven -anyseq\n"
       "rename -hide t:$anyseq %co:+[Y] w:* %i\nread_liberty -ignore_miss_func ${LIBERTY}\n${LIBERTY_CELLS}")
+  set(_sat_limit_s 300)
 else()
   set(GOLD_READ "read_verilog -sv ${SOURCES}\nchparam ${CHPARAMS} ${TOP}\nhierarchy -check -top ${TOP}\nproc\n"
       "setattr -mod -unset keep_hierarchy\nflatten\nmemory_collect\nmemory_map")
+  set(_sat_limit_s 15)
 endif()
 string(CONCAT GOLD_READ ${GOLD_READ})
-# SAT's time per group: against the RTL 15 s (what SAT does not decide there, BDDs or the chain may); against the
-# generic netlist 300 s (SAT sweeping finds ABC's own internal equivalences, given the time: mx_dot_any's lane
-# products, a 150k-AND miter, take 26 CPU-s)
-set(_sat_limit_s 15)
-if(GOLD_FILE)
-  set(_sat_limit_s 300)
-endif()
 set(WORK ${_work})
 set(PAIRS ${_work}/pairs.txt)
 set(COUNTS ${_work}/counts.txt)

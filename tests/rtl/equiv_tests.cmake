@@ -19,12 +19,20 @@ set(MXLAB_EQUIV_MUTANT_UNITS "int2_mac" CACHE STRING
 set(MXLAB_EQUIV_ABC_MUTANT_UNITS "int4_mac;int4x8_mac;int_mac_d3;vq_mac_d3;nvfp4_dot_d3" CACHE STRING
     "Units whose mutated netlist must fail the ABC proof (ctest rtl_equiv_mutant_<unit>)")
 set(MXLAB_EQUIV_DEFAULT_UNITS "" CACHE STRING "Units of MXLAB_EQUIV_UNITS whose proof is in the default test run")
+# one proof test of a unit (its synthesis test the fixture that writes the netlists); ARGN: the -D options of
+# equiv_unit.cmake beyond CONFIG and MUTATE
+function(_mxlab_equiv_test name unit mutate labels)
+  if(NOT TEST rtl_synth_${unit})
+    return()
+  endif()
+  set_tests_properties(rtl_synth_${unit} PROPERTIES FIXTURES_SETUP mxlab_netlist_${unit})
+  add_test(NAME ${name} COMMAND ${CMAKE_COMMAND} -DCONFIG=${MXLAB_SYNTH_DIR}/${unit}/config.cmake -DMUTATE=${mutate}
+           ${ARGN} -P ${PROJECT_SOURCE_DIR}/rtl/synth/equiv_unit.cmake)
+  set_tests_properties(${name} PROPERTIES LABELS "${labels}" FIXTURES_REQUIRED mxlab_netlist_${unit} TIMEOUT 1500)
+endfunction()
 set(_units ${MXLAB_EQUIV_UNITS} ${MXLAB_EQUIV_ABC_UNITS} ${MXLAB_EQUIV_MUTANT_UNITS} ${MXLAB_EQUIV_ABC_MUTANT_UNITS})
 list(REMOVE_DUPLICATES _units)
 foreach(unit IN LISTS _units)
-  if(NOT TEST rtl_synth_${unit})
-    continue()
-  endif()
   set(_method yosys)
   if(unit IN_LIST MXLAB_EQUIV_ABC_UNITS OR unit IN_LIST MXLAB_EQUIV_ABC_MUTANT_UNITS)
     set(_method abc)
@@ -33,24 +41,12 @@ foreach(unit IN LISTS _units)
   if(NOT unit IN_LIST MXLAB_EQUIV_DEFAULT_UNITS)
     list(APPEND _labels slow)
   endif()
-  set_tests_properties(rtl_synth_${unit} PROPERTIES FIXTURES_SETUP mxlab_netlist_${unit})
-  set(_variants "")
   if(unit IN_LIST MXLAB_EQUIV_UNITS OR unit IN_LIST MXLAB_EQUIV_ABC_UNITS)
-    list(APPEND _variants OFF)
+    _mxlab_equiv_test(rtl_equiv_${unit} ${unit} OFF "${_labels}" -DMETHOD=${_method})
   endif()
   if(unit IN_LIST MXLAB_EQUIV_MUTANT_UNITS OR unit IN_LIST MXLAB_EQUIV_ABC_MUTANT_UNITS)
-    list(APPEND _variants ON)
+    _mxlab_equiv_test(rtl_equiv_mutant_${unit} ${unit} ON "${_labels}" -DMETHOD=${_method})
   endif()
-  foreach(_mut IN LISTS _variants)
-    set(_name rtl_equiv_${unit})
-    if(_mut)
-      set(_name rtl_equiv_mutant_${unit})
-    endif()
-    add_test(NAME ${_name} COMMAND ${CMAKE_COMMAND} -DCONFIG=${MXLAB_SYNTH_DIR}/${unit}/config.cmake -DMUTATE=${_mut}
-             -DMETHOD=${_method} -P ${PROJECT_SOURCE_DIR}/rtl/synth/equiv_unit.cmake)
-    set_tests_properties(${_name} PROPERTIES LABELS "${_labels}" FIXTURES_REQUIRED mxlab_netlist_${unit}
-                         TIMEOUT 1500)
-  endforeach()
 endforeach()
 
 # The units whose RTL proof does not finish (README: the DEPTH-1 block dots and vq_mac units): their ABC step alone,
@@ -62,21 +58,11 @@ int4x8_asym_dot;fp4v_mac;vq_mac;vq_mac_d1k16" CACHE STRING
     "Catalog units whose netlist is proved equivalent to their generic netlist before ABC (ctest rtl_equiv_map_<unit>)")
 set(MXLAB_EQUIV_MAP_MUTANT_UNITS "mxfp4_dot" CACHE STRING
     "Units whose mutated netlist must fail the proof against the generic netlist (rtl_equiv_map_mutant_<unit>)")
-function(_mxlab_equiv_map_test unit mutate prefix)
-  if(NOT TEST rtl_synth_${unit})
-    return()
-  endif()
-  set_tests_properties(rtl_synth_${unit} PROPERTIES FIXTURES_SETUP mxlab_netlist_${unit})
-  add_test(NAME ${prefix}${unit} COMMAND ${CMAKE_COMMAND} -DCONFIG=${MXLAB_SYNTH_DIR}/${unit}/config.cmake
-           -DMUTATE=${mutate} -DMETHOD=abc -DGOLD=generic -P ${PROJECT_SOURCE_DIR}/rtl/synth/equiv_unit.cmake)
-  set_tests_properties(${prefix}${unit} PROPERTIES LABELS "synth;equiv;slow" FIXTURES_REQUIRED mxlab_netlist_${unit}
-                       TIMEOUT 1500)
-endfunction()
 foreach(unit IN LISTS MXLAB_EQUIV_MAP_UNITS)
-  _mxlab_equiv_map_test(${unit} OFF rtl_equiv_map_)
+  _mxlab_equiv_test(rtl_equiv_map_${unit} ${unit} OFF "synth;equiv;slow" -DMETHOD=abc -DGOLD=generic)
 endforeach()
 foreach(unit IN LISTS MXLAB_EQUIV_MAP_MUTANT_UNITS)
-  _mxlab_equiv_map_test(${unit} ON rtl_equiv_map_mutant_)
+  _mxlab_equiv_test(rtl_equiv_map_mutant_${unit} ${unit} ON "synth;equiv;slow" -DMETHOD=abc -DGOLD=generic)
 endforeach()
 
 # The adder-tree step of the ABC proof (rtl/synth/equiv_sum_tree.py, equiv_sum_tree.cmake) on small synthetic trees:
