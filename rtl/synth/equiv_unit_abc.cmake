@@ -138,7 +138,6 @@ macro(_step2)
   math(EXPR _last "${_ngroups} - 1")
   # the miters written by Yosys runs of at most 16 groups each (groups<first group>.ys), each run within the time
   # limit of a step: every group reloads the whole paired module (vq_mac_d4k256: 272 groups of a 58k-cell design)
-  set(_script "")
   foreach(_i RANGE ${_last})
     math(EXPR _run "${_i} % 16")
     if(_run EQUAL 0)
