@@ -8,7 +8,10 @@
 #   states), and netlist(x) == chain(P(x)) for every input (BDDs with the inputs ordered lane by lane, no reordering:
 #   a running sum has one partial sum as its state).
 # Together netlist == RTL on the group, from any state, as for the groups proved by SAT or BDD in step 2.
-# Sets _sum_ok (TRUE: proved) and _sum_what (what was proved, or why not).
+# Tried before the chain, with the gold the RTL: the algebraic proof of equiv_sum_alg.py (its docstring states it), on
+# two more views of the sources written once per proof: the RTL's word-level cells (sum_alg/rtl.json) and the same
+# sources through Yosys's synthesis up to `maccmap` (sum_alg/macc.json); its miter, netlist.aig, proved by SAT.
+# Sets _sum_ok (TRUE: proved), _sum_how (algebra or chain) and _sum_what (what was proved, or why not).
 find_program(PYTHON3_BIN python3)
 function(_sum_tree_proof index level)
   if(NOT PYTHON3_BIN)
@@ -23,6 +26,15 @@ function(_sum_tree_proof index level)
        "w:g_cut\\[0\\].u_r.d\\[*\\]_gold\nsetattr -unset keep\ndelete -output w:*\nexpose @o\n"
        "${_TO_AIG} -map ${_cut}.map ${_cut}.aig\n")
   _yosys(sum${index} ${_cut}.ys)
+  if(NOT GOLD_FILE)
+    _sum_alg_proof(${_cut} ${level} ${index})
+    if(_alg_ok)
+      set(_sum_ok TRUE PARENT_SCOPE)
+      set(_sum_how algebra PARENT_SCOPE)
+      set(_sum_what "${_alg_what}" PARENT_SCOPE)
+      return()
+    endif()
+  endif()
   # the proof of this cut in chain_<hash>/ (tool output, ABC scripts and logs; outcome.txt: proved or why not): a
   # later round of steps 1 and 2 (equiv_merge.cmake) that extracts the same cut takes that outcome
   file(SHA256 ${_cut}.aig _hash)
@@ -38,7 +50,41 @@ function(_sum_tree_proof index level)
   file(READ ${_dir}/outcome.txt _outcome)
   string(REGEX MATCH "^(TRUE|FALSE)\n(.*)\n$" _ "${_outcome}")
   set(_sum_ok ${CMAKE_MATCH_1} PARENT_SCOPE)
-  set(_sum_what "${CMAKE_MATCH_2}${_again}" PARENT_SCOPE)
+  set(_sum_how chain PARENT_SCOPE)
+  set(_sum_what "${_alg_what}${CMAKE_MATCH_2}${_again}" PARENT_SCOPE)
+endfunction()
+
+# the algebraic proof of a cut: sets _alg_ok and _alg_what (what was proved, or why not and a separator)
+function(_sum_alg_proof cut level index)
+  set(_dir ${_work}/sum_alg)
+  if(NOT EXISTS ${_dir}/macc.json)
+    file(MAKE_DIRECTORY ${_dir})
+    file(WRITE ${_dir}/views.ys
+         "read_verilog -sv ${SOURCES}\nchparam ${CHPARAMS} ${TOP}\nhierarchy -check -top ${TOP}\n"
+         "setattr -mod -unset keep_hierarchy\ndesign -save sources\nproc\nflatten\nopt_clean\n"
+         "write_json ${_dir}/rtl.json\ndesign -load sources\nsynth -flatten -noabc -run begin:fine\n"
+         "opt -fast -full\nmemory_map\nopt -full\nmaccmap\nopt_clean\nwrite_json ${_dir}/macc.json\n")
+    _yosys(sum_alg_views ${_dir}/views.ys)
+  endif()
+  set(_out ${_dir}/sum${index})
+  execute_process(COMMAND ${PYTHON3_BIN} ${_here}/equiv_sum_alg.py ${cut}.aig ${cut}.map ${level} ${_dir}/rtl.json
+                          ${_dir}/macc.json ${_out}
+                  RESULT_VARIABLE _rc OUTPUT_VARIABLE _proved ERROR_VARIABLE _err OUTPUT_STRIP_TRAILING_WHITESPACE
+                  ERROR_STRIP_TRAILING_WHITESPACE)
+  set(_alg_ok FALSE PARENT_SCOPE)
+  if(NOT _rc EQUAL 0)
+    set(_alg_what "algebra: ${_err}; " PARENT_SCOPE)
+    return()
+  endif()
+  _abc(sum_alg/sum${index}/netlist "read_aiger ${_out}/netlist.aig\nprint_stats\nstrash\niprove\n" 300)
+  if(NOT (_abc_rc EQUAL 0 AND _abc MATCHES "UNSATISFIABLE"))
+    set(_alg_what "algebra: ${_proved}, but the netlist's miter was not proved (log: ${_out}/netlist.log); "
+        PARENT_SCOPE)
+    return()
+  endif()
+  set(_alg_ok TRUE PARENT_SCOPE)
+  set(_alg_what "algebra: ${_proved}; the netlist's miter against maccmap's cells proved by SAT (${_out}/)"
+      PARENT_SCOPE)
 endfunction()
 
 # writes <dir>/outcome.txt: TRUE or FALSE, then what was proved or why not

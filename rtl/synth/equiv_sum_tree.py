@@ -99,10 +99,10 @@ class Aig:
             stack.pop()
             fa, fb = var_map[a >> 1], var_map[b >> 1]
             if fa is None or fb is None:
-                raise SystemExit('layout: the RTL tree reads more than the lane products')
+                raise SystemExit(f'layout: the cone of literal {lit} reads more than the lane products')
             var_map[v] = self.and_(fa ^ (a & 1), fb ^ (b & 1))
         if var_map[lit >> 1] is None:
-            raise SystemExit('layout: the RTL tree reads more than the lane products')
+            raise SystemExit(f'layout: the cone of literal {lit} reads more than the lane products')
         return var_map[lit >> 1] ^ (lit & 1)
 
     def write(self, path, outs, order=None):
@@ -186,12 +186,9 @@ def chain(g, terms, width):
     return acc
 
 
-def main():
-    if len(sys.argv) != 5:
-        raise SystemExit(__doc__.split('\n\n')[-1])
-    aig, map_file, level, outdir = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
-    if level < 1:
-        raise SystemExit(f'layout: level {level} is not a level of sums (>= 1)')
+def read_cut(aig, map_file, level):
+    """The cut's AIG and its bits: (n_in, outs, ands, bits, base), bits[0] / ['gold'] / ['gate']: bit index -> literal
+    of g_cut[0] (gold) and g_cut[level] (gold, gate); base: the lowest bit of the level (the sums' bits from there)."""
     n_in, outs, ands = read_aiger(aig)
     bits = {0: {}, 'gold': {}, 'gate': {}}
     pattern = re.compile(r'g_cut\[(\d+)\]\.u_r\.d\[(\d+)\]_(gold|gate)')
@@ -208,6 +205,17 @@ def main():
     base = min(gate, default=0)
     if not gate or sorted(gate) != list(range(base, base + len(gate))) or sorted(gold) != sorted(gate):
         raise SystemExit(f'layout: g_cut[{level}].u_r.d has no contiguous gold and gate bits')
+    return n_in, outs, ands, bits, base
+
+
+def main():
+    if len(sys.argv) != 5:
+        raise SystemExit(__doc__.split('\n\n')[-1])
+    aig, map_file, level, outdir = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
+    if level < 1:
+        raise SystemExit(f'layout: level {level} is not a level of sums (>= 1)')
+    n_in, outs, ands, bits, base = read_cut(aig, map_file, level)
+    gold, gate = bits['gold'], bits['gate']
     n_term_bits = len([b for b in bits[0] if b >= base])
     if any(base + b not in bits[0] for b in range(n_term_bits)):
         raise SystemExit(f'layout: g_cut[0].u_r.d has no contiguous product bits from bit {base}')

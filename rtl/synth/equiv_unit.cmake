@@ -1,6 +1,6 @@
 # Formal equivalence of one synthesized netlist with its RTL (cmake -P; a ctest test of tests/rtl):
-#   cmake -DCONFIG=<dir>/config.cmake [-DMETHOD=yosys|abc] [-DGOLD=rtl|generic] [-DMUTATE=ON] [-DSEQ=N]
-#         [-DSEQ_CELLS="<patterns>"] -P equiv_unit.cmake
+#   cmake -DCONFIG=<dir>/config.cmake [-DMETHOD=yosys|abc] [-DGOLD=rtl|generic] [-DVIA=noabc] [-DMUTATE=ON]
+#         [-DSEQ=N] [-DSEQ_CELLS="<patterns>"] -P equiv_unit.cmake
 # CONFIG is a synthesis configuration (rtl/synth/synth.cmake: a catalog unit, or a building-block module from
 # tests/rtl/equiv_tests.cmake); the netlists are the ones synth_unit.cmake wrote there (run the synthesis first).
 # GOLD=rtl (default, equiv_rtl.ys.in): <unit>_netlist.v (final) against the SystemVerilog sources elaborated with
@@ -11,6 +11,8 @@
 # combinationally (SAT, else BDDs), the rest by a sequential miter and `dprove` (the units whose equiv_induct does not
 # finish: multipliers, wide adders). With GOLD=generic it proves the ABC step alone (the units whose RTL proof is out
 # of reach: the netlist equals Yosys's own generic netlist, whatever that netlist's relation to the RTL).
+# VIA=noabc (equiv_via.cmake): the final netlist against the RTL in two ABC proofs through Yosys's own netlist before
+# `abc -fast` (the units whose one-step RTL proof does not finish: the block dots of DEPTH 1).
 # Each fails unless every obligation is proved within EQUIV_TIME_LIMIT_S (default 1200 s). MUTATE=ON checks that
 # the proof can fail: one cell of a copy of the netlist is replaced by a pin-compatible cell of another function (the
 # first NAND2 becomes a NOR2), and the script fails unless that netlist is NOT proved equivalent. Writes
@@ -33,8 +35,16 @@ endif()
 if(NOT METHOD MATCHES "^(yosys|abc)$")
   message(FATAL_ERROR "equiv ${UNIT}: METHOD must be yosys or abc (got '${METHOD}')")
 endif()
+# set by equiv_via.cmake's two proofs: GATE_FILE instead of the final netlist, GENERIC_FILE instead of the generic
+# netlist, WORK_NAME the work directory's name
 set(_netlist ${DIR}/${UNIT}_netlist.v)
+if(GATE_FILE)
+  set(_netlist ${GATE_FILE})
+endif()
 set(GENERIC ${DIR}/${UNIT}_generic.il)
+if(GENERIC_FILE)
+  set(GENERIC ${GENERIC_FILE})
+endif()
 set(_needed ${_netlist})
 if(GOLD STREQUAL "generic")
   list(APPEND _needed ${GENERIC})
@@ -59,6 +69,13 @@ endif()
 list(TRANSFORM PARAMS REPLACE "^([^=]+)=(.*)$" "-set \\1 \\2" OUTPUT_VARIABLE CHPARAMS)
 list(JOIN CHPARAMS " " CHPARAMS)
 list(JOIN SOURCES " " SOURCES)
+if(VIA)
+  if(NOT VIA STREQUAL "noabc" OR NOT METHOD STREQUAL "abc" OR NOT GOLD STREQUAL "rtl")
+    message(FATAL_ERROR "equiv ${UNIT}: VIA must be noabc, with METHOD=abc and GOLD=rtl (got '${VIA}')")
+  endif()
+  include(${_here}/equiv_via.cmake)
+  return()
+endif()
 
 set(_work ${DIR}/equiv)
 if(GOLD STREQUAL "generic")
@@ -69,6 +86,9 @@ if(METHOD STREQUAL "abc")
 endif()
 if(MUTATE)
   string(APPEND _work _mutant)
+endif()
+if(WORK_NAME)
+  set(_work ${DIR}/${WORK_NAME})
 endif()
 file(REMOVE_RECURSE ${_work})
 file(MAKE_DIRECTORY ${_work})
@@ -96,6 +116,9 @@ set(_gold_name "its RTL (${TOP} ${PARAMS})")
 set(GOLD_FILE "")
 if(GOLD STREQUAL "generic")
   set(_gold_name "the generic netlist of its RTL before ABC")
+  if(GENERIC_FILE)
+    set(_gold_name "${GENERIC_FILE}")
+  endif()
   set(GOLD_FILE ${GENERIC})
 endif()
 # the verdict: the netlist proved equivalent (a mutant: refuted), or a one-line error naming the log

@@ -13,7 +13,8 @@
 #   2. The pairs are grouped by name (a register, port or net: its bits), and each group's combinational miter is
 #      proved by SAT (iprove) or, when that is undecided, by BDDs (collapse: the miter's global function is built
 #      with variable reordering and must be constant 0; adder trees that defeat SAT have small BDDs; a block dot's
-#      adder-tree cut g_cut[l].u_r.d first through a running-sum chain, equiv_sum_tree.cmake). A group proved here
+#      adder-tree cut g_cut[l].u_r.d first by algebra against the RTL's adders, else through a running-sum chain,
+#      equiv_sum_tree.cmake). A group proved here
 #      agrees on every cycle in which all pairs agree, from ANY state; its comparison leaves the next step.
 #   3. equiv_seq.ys.in: the sequential miter of the paired module for the groups step 2 did not prove (a group that
 #      differs only in states the design never reaches: FIFO pointers, the RTL's undefined bits), from the reset
@@ -156,9 +157,10 @@ macro(_step2)
   set(_by_SAT 0)
   set(_by_BDD 0)
   set(_by_chain 0)
+  set(_by_algebra 0)
   set(_by_sequential 0)
   set(_left_names "")
-  set(_results ${_work}/groups.txt)  # group: how it was proved (SAT, BDD, chain or sequential)
+  set(_results ${_work}/groups.txt)  # group: how it was proved (SAT, BDD, chain, algebra or sequential)
   file(WRITE ${_results} "")
   set(_seq_select "select -set check")
   foreach(_i RANGE ${_last})
@@ -173,10 +175,10 @@ macro(_step2)
         _sum_tree_proof(${_i} ${CMAKE_MATCH_1})  # a block dot's adder-tree cut (equiv_sum_tree.cmake)
         message("[equiv] ${UNIT}: ${_g}: ${_sum_what}")
         if(_sum_ok)
-          set(_how chain)
+          set(_how ${_sum_how})
         endif()
       endif()
-      if(NOT _how STREQUAL "chain")
+      if(_how STREQUAL "sequential")
         # after collapse the miter is its BDD: a constant 0 output is proved by iprove at once
         _abc(group${_i}_bdd "read_aiger ${_aig}\nstrash\ncollapse -B 20000000\nstrash\niprove\n" 120)
         if(_abc_rc EQUAL 0 AND _abc MATCHES "UNSATISFIABLE")
@@ -193,7 +195,7 @@ macro(_step2)
   endforeach()
   set(_nleft ${_by_sequential})
   set(_what "${_npairs} pairs in ${_ngroups} groups: ${_by_SAT} proved by SAT, ${_by_BDD} by BDD")
-  string(APPEND _what ", ${_by_chain} as a chain")
+  string(APPEND _what ", ${_by_chain} as a chain, ${_by_algebra} by algebra")
 endmacro()
 _step2()
 # a merged register whose pair step 2 did not prove takes its next candidate partner, or none

@@ -62,10 +62,11 @@ def netlist_csa(g, terms, bad):
     return ripple(g, *words) if len(words) == 2 else words[0]
 
 
-def build(tool, workdir, bad_netlist=False, bad_rtl=False, level=LEVEL):
-    g = tool.Aig(2 * N * W0)
+def write_cut(tool, workdir, bad_netlist=False, bad_rtl=False, level=LEVEL, n=N):
+    """workdir/cut.aig and cut.map of n lanes as the ABC proof extracts a cut (tool: the module with the Aig class)."""
+    g = tool.Aig(2 * n * W0)
     terms = []
-    for i in range(N):
+    for i in range(n):
         a = [2 * (2 * i * W0 + j + 1) for j in range(W0)]
         b = [2 * ((2 * i + 1) * W0 + j + 1) for j in range(W0)]
         terms.append([g.xor(a[j], g.and_(b[j], a[(j + 1) % W0])) for j in range(W0)])
@@ -74,7 +75,7 @@ def build(tool, workdir, bad_netlist=False, bad_rtl=False, level=LEVEL):
     for bit, lit in enumerate(side_band + [x for t in terms for x in t]):
         outs.append(lit)
         names.append(f'g_cut[0].u_r.d[{bit}]_gold')
-    groups = [terms[k << LEVEL:(k + 1) << LEVEL] for k in range((N + (1 << LEVEL) - 1) >> LEVEL)]
+    groups = [terms[k << LEVEL:(k + 1) << LEVEL] for k in range((n + (1 << LEVEL) - 1) >> LEVEL)]
     for side, make, bad in (('gold', rtl_tree, bad_rtl), ('gate', netlist_csa, bad_netlist)):
         bits = [x for grp in groups for x in make(g, grp, bad)]
         for j, lit in enumerate(bits):
@@ -83,6 +84,10 @@ def build(tool, workdir, bad_netlist=False, bad_rtl=False, level=LEVEL):
     workdir.mkdir(parents=True, exist_ok=True)
     g.write(workdir / 'cut.aig', outs)
     (workdir / 'cut.map').write_text(''.join(f'output {i} 0 {n}\n' for i, n in enumerate(names)))
+
+
+def build(tool, workdir, bad_netlist=False, bad_rtl=False, level=LEVEL):
+    write_cut(tool, workdir, bad_netlist, bad_rtl, level)
     return subprocess.run([sys.executable, tool.__file__, str(workdir / 'cut.aig'), str(workdir / 'cut.map'),
                            str(level), str(workdir)], capture_output=True, text=True)
 

@@ -80,6 +80,18 @@ if(MXLAB_YOSYS_ABC AND Python3_Interpreter_FOUND)
   set_tests_properties(rtl_equiv_sum_tree_tool PROPERTIES LABELS "synth;equiv" TIMEOUT 300)
 endif()
 
+# The algebraic step (rtl/synth/equiv_sum_alg.py) on a small synthetic tree whose RTL and maccmap views Yosys writes:
+# proved, and refused for an RTL adder that wraps, a full adder of maccmap's with sum and carry swapped, and refuted
+# for a wrong full adder in the netlist.
+find_program(YOSYS_BIN yosys)
+if(YOSYS_BIN AND MXLAB_YOSYS_ABC AND Python3_Interpreter_FOUND)
+  add_test(NAME rtl_equiv_sum_alg_tool
+           COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/equiv_sum_alg_test.py
+                   ${PROJECT_SOURCE_DIR}/rtl/synth/equiv_sum_alg.py ${YOSYS_BIN} ${MXLAB_YOSYS_ABC}
+                   ${CMAKE_CURRENT_BINARY_DIR}/equiv_sum_alg_test)
+  set_tests_properties(rtl_equiv_sum_alg_tool PROPERTIES LABELS "synth;equiv" TIMEOUT 300)
+endif()
+
 # Building blocks of the block dots, each synthesized standalone with the parameters it has inside mxfp4_dot and
 # proved equal to its RTL by a combinational miter (rtl/synth/equiv_block.cmake: yosys-abc iprove): the accumulator
 # adder, the normalizer's leading-zero count, the E8M0 scale decoder, the E2M1 element decoder (ELEM_E2M1 = 4).
