@@ -15,8 +15,12 @@
 # Each proves its netlist's outputs and same-named registers equal to its gold's in every cycle after reset (for any
 # contents of the registers without reset); the registers paired in step 2 are the flip-flops of I, whose names are
 # the RTL's: so the final netlist's outputs equal the RTL's. MUTATE=ON: step 2 alone (the mutation is in the final
-# netlist), which must refute it. I: <dir>/equiv_via/<unit>_noabc.{il,v}.
-set(_via ${DIR}/equiv_via)
+# netlist), which must refute it (<dir>/equiv_via_noabc_mutant/). I: <dir>/equiv_via[_mutant]/<unit>_noabc.{il,v}.
+set(_sfx "")
+if(MUTATE)
+  set(_sfx _mutant)  # its own directories: a mutant's proof may run beside the unit's
+endif()
+set(_via ${DIR}/equiv_via${_sfx})
 file(REMOVE_RECURSE ${_via})
 file(MAKE_DIRECTORY ${_via})
 set(_noabc ${_via}/${UNIT}_noabc)
@@ -49,7 +53,7 @@ if(NOT MUTATE)
   _via_step(equiv_via_rtl -DGATE_FILE=${_noabc}.v)
   string(APPEND _steps "(1) ${_step_out}\n")
 endif()
-_via_step(equiv_via_noabc -DGOLD=generic -DGENERIC_FILE=${_noabc}.il -DMUTATE=${MUTATE})
+_via_step(equiv_via_noabc${_sfx} -DGOLD=generic -DGENERIC_FILE=${_noabc}.il -DMUTATE=${MUTATE})
 string(APPEND _steps "(2) ${_step_out}")
 string(TIMESTAMP _t1 "%s" UTC)
 math(EXPR _secs "${_t1} - ${_t0}")

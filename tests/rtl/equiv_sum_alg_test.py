@@ -59,14 +59,8 @@ def swap_full_adder(path):
 
 def main():
     tool_path, yosys, abc_bin, workdir = Path(sys.argv[1]), sys.argv[2], sys.argv[3], Path(sys.argv[4])
-    sys.path.insert(0, str(tool_path.parent))
-    tool = __import__(tool_path.stem)
-    failures = []
-
-    def expect(what, got, want):
-        print(f'{what}: {got}')
-        if got != want:
-            failures.append(f'{what}: {got}, expected {want}')
+    tool = cut.load_tool(tool_path)
+    expect = cut.Expect()
 
     def run(case, narrow=0, bad_netlist=False, bad_macc=False):
         d = workdir / case.replace(' ', '_')
@@ -87,9 +81,7 @@ def main():
                             ('swapped full adder', {'bad_macc': True}, 'MACC: ')):
         got = run(case, **kw)
         expect(f'{case}: refused with one line', got.startswith(start) and len(got.splitlines()) == 1, True)
-    if failures:
-        print('\n'.join(['FAILED:'] + failures))
-        sys.exit(1)
+    expect.finish()
 
 
 if __name__ == '__main__':

@@ -103,17 +103,34 @@ def abc(abc_bin, aig):
     return 'refuted' if 'SATISFIABLE' in r.stdout and 'UNSATISFIABLE' not in r.stdout else 'undecided'
 
 
-def main():
-    tool_path, abc_bin, workdir = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
-    sys.dont_write_bytecode = True  # no __pycache__ beside the tool in the source tree
+def load_tool(tool_path):
+    """The tool as a module (no __pycache__ beside it in the source tree)."""
+    sys.dont_write_bytecode = True
     sys.path.insert(0, str(tool_path.parent))
-    tool = __import__(tool_path.stem)
-    failures = []
+    return __import__(tool_path.stem)
 
-    def expect(what, got, want):
+
+class Expect:
+    """expect(what, got, want) prints got and records a mismatch; finish() exits 1 listing them."""
+
+    def __init__(self):
+        self.failures = []
+
+    def __call__(self, what, got, want):
         print(f'{what}: {got}')
         if got != want:
-            failures.append(f'{what}: {got}, expected {want}')
+            self.failures.append(f'{what}: {got}, expected {want}')
+
+    def finish(self):
+        if self.failures:
+            print('\n'.join(['FAILED:'] + self.failures))
+            sys.exit(1)
+
+
+def main():
+    tool_path, abc_bin, workdir = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
+    tool = load_tool(tool_path)
+    expect = Expect()
 
     for case, kw, want in (('correct', {}, ('proved', 'proved', 'proved')),
                            ('wrong netlist', {'bad_netlist': True}, ('proved', 'refuted', 'proved')),
@@ -128,9 +145,7 @@ def main():
     r = build(tool, workdir / 'wrong_level', level=3)
     expect('level 3 named for a level-2 tree: exit', r.returncode, 1)
     expect('one line', len(r.stderr.strip().splitlines()), 1)
-    if failures:
-        print('\n'.join(['FAILED:'] + failures))
-        sys.exit(1)
+    expect.finish()
 
 
 if __name__ == '__main__':

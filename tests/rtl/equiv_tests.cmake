@@ -49,24 +49,34 @@ foreach(unit IN LISTS _units)
   endif()
 endforeach()
 
-# The units whose RTL proof does not finish (README: the DEPTH-1 block dots and vq_mac units): their ABC step alone,
-# the final netlist against the same synthesis run's generic netlist before ABC (METHOD=abc GOLD=generic; ctest
-# rtl_equiv_map_<unit>, rtl_equiv_map_mutant_<unit> for a mutated netlist that must fail). Labels synth;equiv;slow.
-# vq_mac_d4k256 (272 groups of a 58k-cell netlist) takes about 40 CPU-minutes: its test has a longer timeout.
-set(MXLAB_EQUIV_MAP_UNITS "mx_dot_any;mxfp4_dot;nvfp4_dot;nvfp4_ts_dot;mxint8_dot;int4x8_group_dot;fp_group_dot;\
+# The DEPTH-1 block dots, whose one-step RTL proof does not finish (README): the final netlist proved equivalent to
+# the RTL through Yosys's netlist before `abc -fast` (METHOD=abc VIA=noabc, rtl/synth/equiv_via.cmake: RTL == I,
+# the block sum by algebra, then I == final netlist; ctest rtl_equiv_via_<unit>; rtl_equiv_via_mutant_<unit>: a
+# mutated final netlist must fail the second proof). Labels synth;equiv;slow.
+set(MXLAB_EQUIV_VIA_UNITS "mxfp4_dot" CACHE STRING
+    "Catalog units whose netlist is proved equivalent to the RTL through I (VIA=noabc; ctest rtl_equiv_via_<unit>)")
+set(MXLAB_EQUIV_VIA_MUTANT_UNITS "mxfp4_dot" CACHE STRING
+    "Units whose mutated netlist must fail the proof through I (ctest rtl_equiv_via_mutant_<unit>)")
+foreach(unit IN LISTS MXLAB_EQUIV_VIA_UNITS)
+  _mxlab_equiv_test(rtl_equiv_via_${unit} ${unit} OFF "synth;equiv;slow" -DMETHOD=abc -DVIA=noabc)
+endforeach()
+foreach(unit IN LISTS MXLAB_EQUIV_VIA_MUTANT_UNITS)
+  _mxlab_equiv_test(rtl_equiv_via_mutant_${unit} ${unit} ON "synth;equiv;slow" -DMETHOD=abc -DVIA=noabc)
+endforeach()
+
+# The units not proved against the RTL (README: the other DEPTH-1 block dots and the vq_mac units): their ABC step
+# alone, the final netlist against the same synthesis run's generic netlist before ABC (METHOD=abc GOLD=generic;
+# ctest rtl_equiv_map_<unit>). Labels synth;equiv;slow. vq_mac_d4k256 (272 groups of a 58k-cell netlist) takes about
+# 40 CPU-minutes: its test has a longer timeout.
+set(MXLAB_EQUIV_MAP_UNITS "mx_dot_any;nvfp4_dot;nvfp4_ts_dot;mxint8_dot;int4x8_group_dot;fp_group_dot;\
 int4x8_asym_dot;fp4v_mac;vq_mac;vq_mac_d1k16;vq_mac_d4k256" CACHE STRING
     "Catalog units whose netlist is proved equivalent to their generic netlist before ABC (ctest rtl_equiv_map_<unit>)")
-set(MXLAB_EQUIV_MAP_MUTANT_UNITS "mxfp4_dot" CACHE STRING
-    "Units whose mutated netlist must fail the proof against the generic netlist (rtl_equiv_map_mutant_<unit>)")
 foreach(unit IN LISTS MXLAB_EQUIV_MAP_UNITS)
   _mxlab_equiv_test(rtl_equiv_map_${unit} ${unit} OFF "synth;equiv;slow" -DMETHOD=abc -DGOLD=generic)
 endforeach()
 if(TEST rtl_equiv_map_vq_mac_d4k256)
   set_tests_properties(rtl_equiv_map_vq_mac_d4k256 PROPERTIES TIMEOUT 5400)
 endif()
-foreach(unit IN LISTS MXLAB_EQUIV_MAP_MUTANT_UNITS)
-  _mxlab_equiv_test(rtl_equiv_map_mutant_${unit} ${unit} ON "synth;equiv;slow" -DMETHOD=abc -DGOLD=generic)
-endforeach()
 
 # The adder-tree step of the ABC proof (rtl/synth/equiv_sum_tree.py, equiv_sum_tree.cmake) on small synthetic trees:
 # its miters proved for a carry-save netlist, refuted for a wrong full adder in the netlist or the RTL tree.
