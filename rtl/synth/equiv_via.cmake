@@ -3,8 +3,9 @@
 # `synth -flatten -noabc` and `dfflibmap` (synth.ys.in's flow without `abc -fast` and the liberty mapping; every
 # module flattened; one wire per bit, and, as after ABC in synth.ys.in, no name left on a bit that nothing reads: Yosys
 # keeps a wire's name when part of it is read, the rest undefined or constant where the RTL computes it); the names
-# of the nets that its logic gates drive hidden but the adder tree's (g_cut[l].u_r.d): as in the final netlist, the
-# pairs are the registers, the ports and, here, the lane products and the block sum (step 2 proves each group's
+# of the nets that its logic gates drive hidden but a block dot's pipeline cuts (g_cut[l].u_r.d, u_scaled.d,
+# u_norm.d, registers or not): as in the final netlist, the pairs are the registers, the ports and, here, the lane
+# products, the block sum and the scaled block sum (a multiplier of its own group; step 2 proves each group's
 # next-state function with every other pair a free input, so a pair on every net of the RTL left groups that differ
 # only where two such inputs disagree, e.g. u_acc.a_ge and the sign of u_acc.d_ab). In I the
 # block sum of a DEPTH-1 block dot is still a net (g_cut[L].u_r.d, as in the RTL) and its adder tree maccmap's
@@ -28,7 +29,8 @@ file(WRITE ${_via}/noabc.ys
      "read_verilog -sv ${SOURCES}\nchparam ${CHPARAMS} ${TOP}\nhierarchy -check -top ${TOP}\n"
      "setattr -mod -unset keep_hierarchy\nsynth -flatten -noabc\nrename -top ${TOP}\n"
      "rename -wire -suffix _reg t:$_*DFF*\ndfflibmap -liberty ${LIBERTY}\nsplitnets -ports\nopt_clean -purge\n"
-     "rename -hide t:$_* %co1:+[Y] w:* %i x:* %d w:g_cut* %d\nwrite_rtlil ${_noabc}.il\n"
+     "rename -hide t:$_* %co1:+[Y] w:* %i x:* %d w:g_cut* %d w:u_scaled.d* %d w:u_norm.d* %d\n"
+     "write_rtlil ${_noabc}.il\n"
      "write_verilog -noattr ${_noabc}.v\n")
 string(TIMESTAMP _t0 "%s" UTC)
 execute_process(COMMAND ${YOSYS} -q -l ${_via}/noabc.log ${_via}/noabc.ys TIMEOUT ${EQUIV_TIME_LIMIT_S}
