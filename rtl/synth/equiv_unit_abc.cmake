@@ -14,8 +14,8 @@
 #      proved by SAT (iprove) or, when that is undecided, by BDDs (collapse: the miter's global function is built
 #      with variable reordering and must be constant 0; adder trees that defeat SAT have small BDDs; a block dot's
 #      adder-tree cut g_cut[l].u_r.d first by algebra against the RTL's adders, else through a running-sum chain,
-#      equiv_sum_tree.cmake). A group proved here
-#      agrees on every cycle in which all pairs agree, from ANY state; its comparison leaves the next step.
+#      equiv_sum_tree.cmake). A group proved here agrees on every cycle in which all pairs agree, from ANY state; its
+#      comparison leaves the next step.
 #   3. equiv_seq.ys.in: the sequential miter of the paired module for the groups step 2 did not prove (a group that
 #      differs only in states the design never reaches: FIFO pointers, the RTL's undefined bits), from the reset
 #      state, unreset data registers cut to free inputs; dprove proves its output 0 in every cycle. When dprove is

@@ -7,10 +7,10 @@
 # u_norm.d, registers or not): as in the final netlist, the pairs are the registers, the ports and, here, the lane
 # products, the block sum and the scaled block sum (a multiplier of its own group; step 2 proves each group's
 # next-state function with every other pair a free input, so a pair on every net of the RTL left groups that differ
-# only where two such inputs disagree, e.g. u_acc.a_ge and the sign of u_acc.d_ab). In I the
-# block sum of a DEPTH-1 block dot is still a net (g_cut[L].u_r.d, as in the RTL) and its adder tree maccmap's
-# carry-save tree, which equiv_sum_alg.py proves against the RTL's; in the final netlist ABC has
-# merged the sum into its normalization, out of reach of a proof against the RTL in one step.
+# only where two such inputs disagree, e.g. u_acc.a_ge and the sign of u_acc.d_ab). In I the block sum of a DEPTH-1
+# block dot is still a net (g_cut[L].u_r.d, as in the RTL) and its adder tree maccmap's carry-save tree, which
+# equiv_sum_alg.py proves against the RTL's; in the final netlist ABC has merged the sum into its normalization, out
+# of reach of a proof against the RTL in one step.
 #   1. I against the RTL (I the gate: <dir>/equiv_via_rtl/);
 #   2. the final netlist against I (I the gold, as the generic netlist of GOLD=generic: <dir>/equiv_via_noabc/).
 # Each proves its netlist's outputs and same-named registers equal to its gold's in every cycle after reset (for any
