@@ -221,9 +221,10 @@ class MaccSum:
             raise SystemExit(f'MACC: the sum reads bit {b}, neither a lane product nor driven by a cell')
         return self.d.driver[b][0]
 
-    def rewrite(self, outs, mod):
+    def rewrite(self, outs, cells, mod):
+        """sum_i 2^i outs_i rewritten through `cells` (the cone of outs, inputs first) down to the product bits."""
         poly = poly_sum([(1 << i, b) for i, b in enumerate(outs)], mod)
-        for name in reversed(self.cone(outs)):
+        for name in reversed(cells):
             cell = self.d.cells[name]
             kind, conn = cell['type'], cell['connections']
             self.counts[kind] = self.counts.get(kind, 0) + 1
@@ -353,20 +354,19 @@ def main():
         leaf_lit[j] = cut[v] ^ inv
     cut.update({v: None for v in range(1, n_in + 1) if v not in cut})
     lit = {b: leaf_lit[j] for b, j in macc_leaf.items()}
-    miter, n_cells = [], 0
+    miter = []
     for word in words:
         width, mod = len(word), 1 << len(word)
         form = rtl_sum.value([rtl.named(wire, j, gold_json) for j in word], True)
         want = {frozenset() if k is None else frozenset([k]): c % mod for k, c in form.items() if c % mod}
         ys = [macc.named(wire, j, macc_json) for j in word]
-        poly = macc_sum.rewrite(ys, mod)
+        cells = macc_sum.cone(ys)
+        poly = macc_sum.rewrite(ys, cells, mod)
         got = {frozenset(macc_leaf[b] for b in m): k for m, k in poly.items()}
         if len(got) != len(poly) or got != want:
             diff = sorted(set(got.items()) ^ set(want.items()), key=str)[:3]
             raise SystemExit(f'MACC: word {word[0]}..{word[-1]} is not the sum of its products mod 2^{width} '
                              f'(differing terms, product bit indices: {[(sorted(m), k) for m, k in diff]})')
-        cells = macc_sum.cone(ys)
-        n_cells += len(cells)
         build_macc(t, macc, cells, lit)
         gate = [t.copy(ands, n_in, bits['gate'][j], cut) for j in word]
         miter += [t.xor(a, lit[y]) for a, y in zip(gate, ys)]
