@@ -53,7 +53,7 @@ endforeach()
 # the RTL through Yosys's netlist before `abc -fast` (METHOD=abc VIA=noabc, rtl/synth/equiv_via.cmake: RTL == I,
 # the block sum by algebra, then I == final netlist; ctest rtl_equiv_via_<unit>; rtl_equiv_via_mutant_<unit>: a
 # mutated final netlist must fail the second proof). Labels synth;equiv;slow.
-set(MXLAB_EQUIV_VIA_UNITS "mxfp4_dot;mxint8_dot" CACHE STRING
+set(MXLAB_EQUIV_VIA_UNITS "mxfp4_dot;mxint8_dot;nvfp4_dot" CACHE STRING
     "Catalog units whose netlist is proved equivalent to the RTL through I (VIA=noabc; ctest rtl_equiv_via_<unit>)")
 set(MXLAB_EQUIV_VIA_MUTANT_UNITS "mxfp4_dot" CACHE STRING
     "Units whose mutated netlist must fail the proof through I (ctest rtl_equiv_via_mutant_<unit>)")
@@ -68,7 +68,7 @@ endforeach()
 # alone, the final netlist against the same synthesis run's generic netlist before ABC (METHOD=abc GOLD=generic;
 # ctest rtl_equiv_map_<unit>). Labels synth;equiv;slow. vq_mac_d4k256 (272 groups of a 58k-cell netlist) takes about
 # 40 CPU-minutes: its test has a longer timeout.
-set(MXLAB_EQUIV_MAP_UNITS "mx_dot_any;nvfp4_dot;nvfp4_ts_dot;int4x8_group_dot;fp_group_dot;\
+set(MXLAB_EQUIV_MAP_UNITS "mx_dot_any;nvfp4_ts_dot;int4x8_group_dot;fp_group_dot;\
 int4x8_asym_dot;fp4v_mac;vq_mac;vq_mac_d1k16;vq_mac_d4k256" CACHE STRING
     "Catalog units whose netlist is proved equivalent to their generic netlist before ABC (ctest rtl_equiv_map_<unit>)")
 foreach(unit IN LISTS MXLAB_EQUIV_MAP_UNITS)
